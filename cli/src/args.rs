@@ -1,0 +1,75 @@
+//! Command-line arguments.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// mhac: compile a Moodle high-availability deployment description to
+/// CloudFormation or Terraform, or deploy it.
+#[derive(Debug, Parser)]
+#[command(name = "mhac", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Diagnostic output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    /// Rendered for people.
+    Human,
+    /// A versioned JSON document.
+    Json,
+}
+
+/// Build targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    /// An AWS CloudFormation template.
+    Cloudformation,
+}
+
+/// Template formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TemplateFormat {
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check files and print every diagnostic.
+    Check {
+        /// Files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+        message_format: MessageFormat,
+    },
+    /// Compile a file to a deployment artifact.
+    Build {
+        /// The file.
+        file: PathBuf,
+        /// What to generate.
+        #[arg(long, short, value_enum, default_value_t = Target::Cloudformation)]
+        target: Target,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Template format (CloudFormation).
+        #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
+        format: TemplateFormat,
+        /// Diagnostic output format.
+        #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+        message_format: MessageFormat,
+    },
+    /// Print the long explanation of a diagnostic code.
+    Explain {
+        /// A code such as MHA403.
+        code: String,
+    },
+}

@@ -1,0 +1,62 @@
+//! One function per command.
+
+mod build;
+mod check;
+mod explain;
+
+use crate::args::{Cli, Command, MessageFormat};
+use crate::source::Source;
+use mhac_compiler::render::{self, HumanOptions};
+use std::io::{IsTerminal, Write};
+
+/// Run a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Check { files, message_format } => check::run(&files, message_format),
+        Command::Build { file, target, output, format, message_format } => {
+            build::run(&file, target, output.as_deref(), format, message_format)
+        }
+        Command::Explain { code } => explain::run(&code),
+    }
+}
+
+/// Whether to colour output for a stream.
+pub(crate) fn use_color(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Human options for a stream.
+pub(crate) fn human_options(is_terminal: bool) -> HumanOptions {
+    HumanOptions { color: use_color(is_terminal), width: 100 }
+}
+
+/// Report a source's diagnostics to standard error (used by commands whose
+/// standard output is an artifact).
+pub(crate) fn report_to_stderr(source: &Source, format: MessageFormat) {
+    let stderr = std::io::stderr();
+    let text = match format {
+        MessageFormat::Human => {
+            if source.diagnostics().is_empty() {
+                return;
+            }
+            render::human_all(source.diagnostics(), &source.name, &source.text, human_options(stderr.is_terminal()))
+        }
+        MessageFormat::Json => json_report(&[source]),
+    };
+    let _ = stderr.lock().write_all(text.as_bytes());
+}
+
+/// The JSON report of several sources, with a trailing newline.
+pub(crate) fn json_report(sources: &[&Source]) -> String {
+    let files: Vec<(&str, &str, &[mhac_compiler::diagnostics::Diagnostic])> =
+        sources.iter().map(|s| (s.name.as_str(), s.text.as_str(), s.diagnostics())).collect();
+    let mut out = serde_json::to_string_pretty(&render::json(&files)).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// Print a usage or IO error and return the exit code for it.
+pub(crate) fn fail(message: &str) -> u8 {
+    let _ = writeln!(std::io::stderr(), "error: {message}");
+    crate::EXIT_USAGE
+}

@@ -1,0 +1,5 @@
+//! The `mhac` command.
+
+fn main() -> std::process::ExitCode {
+    mhac_cli::main()
+}

@@ -1,0 +1,112 @@
+//! Placement rules: which tier each component may live in, and how many
+//! zones it must span.
+
+use super::placed;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::*;
+
+pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
+    let tiers = &model.network.tiers;
+    for component in placed(model) {
+        let Some(tier) = tiers.get(component.tier) else { continue };
+        match component.component {
+            ComponentRef::LoadBalancer(_) => {
+                if tier.kind != TierKind::Public {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::LoadBalancerNotPublic,
+                            format!("load balancer `{}` is in a {} tier", component.name.text, tier.kind.as_str()),
+                        )
+                        .primary(
+                            component.subnets_span,
+                            format!("tier `{}` has no route from the internet", tier.name.text),
+                        )
+                        .secondary(tier.name.span, format!("`{}` is {}", tier.name.text, tier.kind.as_str()))
+                        .help("place internet-facing load balancers in a public tier: `subnets = main.public`"),
+                    );
+                }
+                if tier.subnets.len() < 2 {
+                    diagnostics.push(
+                        Diagnostic::new(Code::LoadBalancerOneZone, format!("load balancer `{}` spans {} zone", component.name.text, tier.subnets.len()))
+                            .primary(component.subnets_span, "fewer than two zones")
+                            .secondary(tier.name.span, "this tier has subnets in fewer than two zones")
+                            .help("an application load balancer needs subnets in at least two zones: list two zones in the deployment"),
+                    );
+                }
+            }
+            _ => {
+                if tier.kind == TierKind::Public {
+                    diagnostics.push(
+                        Diagnostic::new(Code::PublicPlacement, format!("{} `{}` is in a public tier", component.what, component.name.text))
+                            .primary(component.subnets_span, format!("tier `{}` routes straight to the internet", tier.name.text))
+                            .secondary(tier.name.span, format!("`{}` is public", tier.name.text))
+                            .help(format!("place the {} in a private or isolated tier; only the load balancer belongs in a public one", component.what)),
+                    );
+                }
+            }
+        }
+        if let ComponentRef::Database(_) = component.component
+            && tier.subnets.len() < 2
+        {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::DatabaseOneZone,
+                    format!("database `{}` has a subnet group in {} zone", component.name.text, tier.subnets.len()),
+                )
+                .primary(component.subnets_span, "the DB subnet group spans fewer than two zones")
+                .help(
+                    "RDS needs a subnet group over at least two zones, even for a single-AZ instance: list two zones",
+                ),
+            );
+        }
+    }
+
+    let zones = model.deployment.zones.len() as u32;
+    for app in &model.app_servers {
+        let scaling = &app.scaling;
+        if scaling.max < scaling.min {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::ScalingMaxBelowMin,
+                    format!(
+                        "app servers `{}` scale to at most {}, below their minimum {}",
+                        app.name.text, scaling.max, scaling.min
+                    ),
+                )
+                .primary(scaling.max_span, "the maximum")
+                .secondary(scaling.min_span, "the minimum")
+                .help("make `max` at least `min`"),
+            );
+        }
+        if scaling.min < zones {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::ScalingBelowZones,
+                    format!(
+                        "app servers `{}` may run {} instance{} over {zones} zones",
+                        app.name.text,
+                        scaling.min,
+                        if scaling.min == 1 { "" } else { "s" }
+                    ),
+                )
+                .primary(scaling.min_span, "fewer than one per zone")
+                .help(format!(
+                    "set `min = {zones}` or more: the architecture promises a healthy app server in every zone"
+                )),
+            );
+        }
+    }
+
+    for lb in &model.load_balancers {
+        if let [first, second, ..] = lb.targets.as_slice() {
+            let (a, b) = (&model.app_servers[*first], &model.app_servers[*second]);
+            diagnostics.push(
+                Diagnostic::new(Code::SharedLoadBalancer, format!("load balancer `{}` is in front of both `{}` and `{}`", lb.name.text, a.name.text, b.name.text))
+                    .primary(b.behind.as_ref().map_or(b.span, |x| x.span), "second group behind it")
+                    .secondary(a.behind.as_ref().map_or(a.span, |x| x.span), "first group behind it")
+                    .secondary(lb.name.span, "the load balancer")
+                    .help("a load balancer forwards to one app server group: give each group its own load balancer, or merge the groups"),
+            );
+        }
+    }
+}

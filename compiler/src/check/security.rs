@@ -1,0 +1,301 @@
+//! Security-group rules: internet exposure, remote shells, the traffic paths
+//! the architecture needs, data-tier isolation, unused groups; and the
+//! derivation of outbound rules from the allowed flows.
+
+use super::{placed, service_for_port};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::*;
+use crate::span::Span;
+
+pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
+    let users = group_users(model);
+    exposure(model, &users, diagnostics);
+    remote_shells(model, diagnostics);
+    paths(model, diagnostics);
+    data_tier(model, &users, diagnostics);
+    unused(model, &users, diagnostics);
+}
+
+/// For each group, the components that use it.
+fn group_users(model: &Model) -> Vec<Vec<ComponentRef>> {
+    let mut users = vec![Vec::new(); model.security_groups.len()];
+    for component in placed(model) {
+        if let Some(list) = users.get_mut(component.security_group) {
+            list.push(component.component);
+        }
+    }
+    users
+}
+
+fn is_web_port(rule: &Ingress) -> bool {
+    rule.protocol == Protocol::Tcp && rule.from_port == rule.to_port && (rule.from_port == 80 || rule.from_port == 443)
+}
+
+/// `internet` or `0.0.0.0/0` only on a load balancer's 80 and 443.
+fn exposure(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut Diagnostics) {
+    for (index, group) in model.security_groups.iter().enumerate() {
+        let load_balancer_only =
+            !users[index].is_empty() && users[index].iter().all(|u| matches!(u, ComponentRef::LoadBalancer(_)));
+        for rule in group.ingress.iter().filter(|r| r.source == Peer::Internet) {
+            if load_balancer_only && is_web_port(rule) {
+                continue;
+            }
+            let why = if load_balancer_only {
+                "a load balancer only needs 80 and 443 from the internet".to_string()
+            } else {
+                format!("group `{}` is not a load balancer's group", group.name.text)
+            };
+            diagnostics.push(
+                Diagnostic::new(Code::OpenToInternet, format!("`{}` is open to the internet in group `{}`", rule.service, group.name.text))
+                    .primary(rule.source_span, "anyone on the internet")
+                    .secondary(rule.port_span, why)
+                    .help("only the load balancer faces the internet, on http and https; reach other components through it, or allow a specific CIDR block or VPN"),
+            );
+        }
+    }
+}
+
+/// No SSH or RDP while instances are reached through Session Manager.
+fn remote_shells(model: &Model, diagnostics: &mut Diagnostics) {
+    let Some(app) = model.app_servers.iter().find(|a| a.access == Access::SessionManager) else { return };
+    for group in &model.security_groups {
+        for rule in &group.ingress {
+            let opens = |port: u16| rule.protocol == Protocol::Tcp && rule.from_port <= port && port <= rule.to_port;
+            let shell = if opens(22) {
+                "SSH"
+            } else if opens(3389) {
+                "RDP"
+            } else {
+                continue;
+            };
+            diagnostics.push(
+                Diagnostic::new(Code::RemoteShellOpen, format!("{shell} is open in group `{}`", group.name.text))
+                    .primary(rule.port_span, format!("opens {shell}"))
+                    .secondary(app.name.span, format!("`{}` is reached through Session Manager", app.name.text))
+                    .help(format!("remove the rule: `aws ssm start-session` reaches the instances with no inbound port; an open {shell} port is attack surface with no use")),
+            );
+        }
+    }
+}
+
+/// Whether `group` admits TCP `port` from group `source`.
+fn admits(model: &Model, group: usize, source: usize, port: u16) -> bool {
+    model.security_groups.get(group).is_some_and(|g| {
+        g.ingress.iter().any(|r| {
+            r.source == Peer::Group(source) && r.protocol == Protocol::Tcp && r.from_port <= port && port <= r.to_port
+        })
+    })
+}
+
+/// The flows the architecture needs, as (from group, to group, port, what).
+fn needed_flows(model: &Model) -> Vec<Flow<'_>> {
+    let mut flows = Vec::new();
+    for app in &model.app_servers {
+        if let Some(behind) = &app.behind
+            && let Some(lb) = model.load_balancers.get(behind.load_balancer)
+        {
+            flows.push(Flow {
+                from: lb.security_group,
+                from_span: lb.security_group_span,
+                from_what: format!("load balancer `{}`", lb.name.text),
+                to: app.security_group,
+                to_span: app.security_group_span,
+                to_what: format!("app servers `{}`", app.name.text),
+                port: app.port,
+                _app: app,
+            });
+        }
+        let targets = model
+            .databases
+            .iter()
+            .map(|d| (d.security_group, d.security_group_span, format!("database `{}`", d.name.text), d.engine.port()))
+            .chain(
+                model
+                    .file_systems
+                    .iter()
+                    .map(|f| (f.security_group, f.security_group_span, format!("file system `{}`", f.name.text), 2049)),
+            )
+            .chain(model.caches.iter().map(|c| {
+                (c.security_group, c.security_group_span, format!("cache `{}`", c.name.text), c.engine.port())
+            }));
+        for (to, to_span, to_what, port) in targets {
+            flows.push(Flow {
+                from: app.security_group,
+                from_span: app.security_group_span,
+                from_what: format!("app servers `{}`", app.name.text),
+                to,
+                to_span,
+                to_what,
+                port,
+                _app: app,
+            });
+        }
+    }
+    flows
+}
+
+struct Flow<'m> {
+    from: usize,
+    from_span: Span,
+    from_what: String,
+    to: usize,
+    to_span: Span,
+    to_what: String,
+    port: u16,
+    _app: &'m AppServers,
+}
+
+/// Every needed flow is allowed; the load balancer accepts the web.
+fn paths(model: &Model, diagnostics: &mut Diagnostics) {
+    for flow in needed_flows(model) {
+        let (Some(from), Some(to)) = (model.security_groups.get(flow.from), model.security_groups.get(flow.to)) else {
+            continue;
+        };
+        if admits(model, flow.to, flow.from, flow.port) {
+            continue;
+        }
+        let service = service_for_port(flow.port);
+        diagnostics.push(
+            Diagnostic::new(
+                Code::MissingPath,
+                format!("{} cannot reach {} on port {}", flow.from_what, flow.to_what, flow.port),
+            )
+            .primary(
+                to.name.span,
+                format!("group `{}` does not allow port {} from `{}`", to.name.text, flow.port, from.name.text),
+            )
+            .secondary(flow.to_span, format!("{} uses group `{}`", flow.to_what, to.name.text))
+            .secondary(flow.from_span, format!("{} uses group `{}`", flow.from_what, from.name.text))
+            .help(format!("add `allow {service} from {}` to security_group {}", from.name.text, to.name.text)),
+        );
+    }
+    for lb in &model.load_balancers {
+        let Some(group) = model.security_groups.get(lb.security_group) else { continue };
+        let port = if lb.https.is_some() { 443 } else { 80 };
+        let open = group.ingress.iter().any(|r| {
+            r.source == Peer::Internet && r.protocol == Protocol::Tcp && r.from_port <= port && port <= r.to_port
+        });
+        if !open {
+            let service = service_for_port(port);
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::MissingPath,
+                    format!("load balancer `{}` does not accept {service} from the internet", lb.name.text),
+                )
+                .primary(
+                    group.name.span,
+                    format!("group `{}` does not allow port {port} from the internet", group.name.text),
+                )
+                .secondary(lb.security_group_span, format!("the load balancer uses group `{}`", group.name.text))
+                .help(format!(
+                    "add `allow {} from internet` to security_group {}",
+                    if lb.https.is_some() { "https, http" } else { "http" },
+                    group.name.text
+                )),
+            );
+        }
+    }
+}
+
+/// Groups of the data tier (databases, caches, file systems) admit only the
+/// app servers' groups.
+fn data_tier(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut Diagnostics) {
+    let app_groups: Vec<usize> = model.app_servers.iter().map(|a| a.security_group).collect();
+    for (index, group) in model.security_groups.iter().enumerate() {
+        let Some(data_user) = users[index]
+            .iter()
+            .find(|u| matches!(u, ComponentRef::Database(_) | ComponentRef::Cache(_) | ComponentRef::FileSystem(_)))
+        else {
+            continue;
+        };
+        let what = match data_user {
+            ComponentRef::Database(i) => format!("database `{}`", model.databases[*i].name.text),
+            ComponentRef::Cache(i) => format!("cache `{}`", model.caches[*i].name.text),
+            ComponentRef::FileSystem(i) => format!("file system `{}`", model.file_systems[*i].name.text),
+            _ => String::new(),
+        };
+        for rule in &group.ingress {
+            if rule.source == Peer::Internet {
+                continue; // Reported as MHA401 already.
+            }
+            if let Peer::Group(source) = rule.source
+                && app_groups.contains(&source)
+            {
+                continue;
+            }
+            let source = match &rule.source {
+                Peer::Group(g) => {
+                    format!("group `{}`", model.security_groups.get(*g).map_or("?", |g| g.name.text.as_str()))
+                }
+                Peer::Cidr(cidr) => cidr.to_string(),
+                Peer::Vpn(v) => format!("VPN `{}`", model.vpns.get(*v).map_or("?", |v| v.name.text.as_str())),
+                Peer::Internet => "the internet".to_string(),
+            };
+            diagnostics.push(
+                Diagnostic::new(Code::DataTierExposed, format!("{what} is reachable from {source}"))
+                    .primary(rule.source_span, "not an app server group")
+                    .secondary(group.name.span, format!("group `{}` protects {what}", group.name.text))
+                    .help("data-tier groups admit only the app servers' group; reach the data from elsewhere through Session Manager port forwarding on an app server"),
+            );
+        }
+    }
+}
+
+fn unused(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut Diagnostics) {
+    for (index, group) in model.security_groups.iter().enumerate() {
+        if users[index].is_empty() {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::UnusedGroup,
+                    format!("security group `{}` is used by no component", group.name.text),
+                )
+                .primary(group.name.span, "never referenced by `security_group = ...`")
+                .help("remove it, or attach it to the component it was meant for"),
+            );
+        }
+    }
+}
+
+/// Outbound rules: a group that another group admits gets the matching
+/// egress rule; app servers also reach the internet on 443 and 80 (package
+/// repositories and AWS APIs, through NAT or endpoints). Every other group
+/// has no outbound rule at all.
+pub(super) fn derive_egress(model: &mut Model) {
+    let mut egress: Vec<Vec<Egress>> = vec![Vec::new(); model.security_groups.len()];
+    for (target, group) in model.security_groups.iter().enumerate() {
+        for rule in &group.ingress {
+            if let Peer::Group(source) = rule.source
+                && let Some(list) = egress.get_mut(source)
+            {
+                let rule = Egress {
+                    protocol: rule.protocol,
+                    from_port: rule.from_port,
+                    to_port: rule.to_port,
+                    destination: Peer::Group(target),
+                    description: format!("{} to {}", rule.service, group.name.text),
+                };
+                if !list.contains(&rule) {
+                    list.push(rule);
+                }
+            }
+        }
+    }
+    for app in &model.app_servers {
+        let Some(list) = egress.get_mut(app.security_group) else { continue };
+        for (port, service) in [(443, "https"), (80, "http")] {
+            let rule = Egress {
+                protocol: Protocol::Tcp,
+                from_port: port,
+                to_port: port,
+                destination: Peer::Internet,
+                description: format!("{service} to package repositories and AWS APIs"),
+            };
+            if !list.contains(&rule) {
+                list.push(rule);
+            }
+        }
+    }
+    for (group, rules) in model.security_groups.iter_mut().zip(egress) {
+        group.egress = rules;
+    }
+}

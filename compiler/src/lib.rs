@@ -1,0 +1,98 @@
+//! The mhac compiler core: parse a `.mha` source, lower it to a model, check
+//! the rules, and hand a checked model to the backends.
+//!
+//! This crate does no IO: it takes text and returns values. The command-line
+//! tool, the language server and the tests provide the files.
+//!
+//! ```
+//! let compilation = mhac_compiler::compile("network main { cidr = 10.0.0.0/16 }");
+//! assert!(compilation.checked().is_none()); // no deployment block: errors
+//! assert!(compilation.diagnostics.iter().any(|d| d.code.as_str() == "MHA110"));
+//! ```
+
+pub mod check;
+pub mod diagnostics;
+pub mod lower;
+pub mod model;
+pub mod render;
+pub mod schema;
+pub mod span;
+pub mod stdlib;
+pub mod symbols;
+pub mod syntax;
+
+pub use syntax::ast;
+
+use diagnostics::{Code, Diagnostic, Diagnostics};
+use model::{CheckedModel, Model};
+use span::Span;
+use symbols::Symbols;
+
+/// Sources larger than this are refused (MHA004): a deployment description
+/// of 16 MiB is a mistake, not a deployment.
+pub const MAX_SOURCE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Everything one run of the compiler found out about a source.
+#[derive(Debug)]
+pub struct Compilation {
+    /// The syntax tree (the items that parsed).
+    pub file: ast::File,
+    /// The lowered model; meaningful as a whole only when there is no error.
+    pub model: Model,
+    /// Every diagnostic, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Definitions and references, for editors.
+    pub symbols: Symbols,
+    checked: Option<CheckedModel>,
+}
+
+impl Compilation {
+    /// The checked model, when no diagnostic is an error.
+    pub fn checked(&self) -> Option<&CheckedModel> {
+        self.checked.as_ref()
+    }
+
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parse, lower and check `text`.
+pub fn compile(text: &str) -> Compilation {
+    let (file, parse_diagnostics) = syntax::parse(text);
+    let mut diagnostics = Diagnostics::new();
+    diagnostics.extend(parse_diagnostics);
+    let mut symbols = Symbols::default();
+    let mut model = lower::lower(&file, &mut diagnostics, &mut symbols);
+    check::check(&mut model, &mut diagnostics);
+    let checked = (!diagnostics.has_errors()).then(|| CheckedModel::new(model.clone()));
+    Compilation { file, model, diagnostics: diagnostics.into_sorted(), symbols, checked }
+}
+
+/// Decode source bytes: the text, and a diagnostic (MHA004) when the bytes
+/// are not UTF-8 or are too large. Invalid bytes are replaced so the rest of
+/// the file can still be shown; the diagnostic points at the first one.
+pub fn decode(bytes: &[u8]) -> (String, Option<Diagnostic>) {
+    if bytes.len() > MAX_SOURCE_BYTES {
+        let text = String::from_utf8_lossy(&bytes[..1024.min(bytes.len())]).into_owned();
+        let diagnostic = Diagnostic::new(
+            Code::InvalidInput,
+            format!("the file is {} bytes; mhac reads at most {MAX_SOURCE_BYTES}", bytes.len()),
+        )
+        .primary(Span::at(0), "this file is too large to be a deployment description")
+        .help("check that this is the right file: a whole Moodle deployment fits in a few kilobytes");
+        return (text, Some(diagnostic));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), None),
+        Err(error) => {
+            let at = error.valid_up_to();
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let diagnostic = Diagnostic::new(Code::InvalidInput, "the file is not valid UTF-8")
+                .primary(Span::new(at, at + 1), format!("invalid byte at offset {at}"))
+                .help("save the file as UTF-8 text; if this is a binary file, it is the wrong file");
+            (text, Some(diagnostic))
+        }
+    }
+}

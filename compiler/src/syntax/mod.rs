@@ -1,0 +1,6 @@
+//! Syntax: the grammar-driven parser and the syntax tree it produces.
+
+pub mod ast;
+mod parser;
+
+pub use parser::{MAX_DEPTH, TOP_LEVEL_KEYWORDS, parse};
