@@ -223,6 +223,90 @@ mod tests {
         assert!(error.contains("syntax errors"), "{error}");
     }
 
+    /// Every whole-word use of a defined name in an example's code (not in
+    /// strings, comments, attribute keys, or choice values such as
+    /// `kind = public`) is an occurrence of that name's symbol: references
+    /// find every use, whatever kind of place it is in.
+    #[test]
+    fn every_use_of_every_name_is_a_reference() {
+        use mhac_compiler::ast::{Block, Entry, ExprKind, Item};
+        for source in
+            [SOURCE, include_str!("../../examples/seed.mha"), include_str!("../../examples/three-zones-postgres.mha")]
+        {
+            let doc = Document::new(1, source.to_string());
+            let symbols = &doc.compilation.symbols;
+            assert!(symbols.symbols.len() > 10);
+            // Spans that are not names: keys, and values of choice attributes.
+            let mut not_names: Vec<Span> = Vec::new();
+            fn walk(block: &Block, out: &mut Vec<Span>) {
+                let schema = mhac_compiler::schema::block(&block.kind.text);
+                for entry in &block.entries {
+                    match entry {
+                        Entry::Attribute(attribute) => {
+                            out.push(attribute.key.span);
+                            let choice = schema
+                                .and_then(|s| s.attribute(&attribute.key.text))
+                                .is_some_and(|a| a.ty.contains('|') && !a.ty.contains("param"));
+                            if choice {
+                                match &attribute.value.kind {
+                                    ExprKind::List(items) => out.extend(items.iter().map(|i| i.span)),
+                                    _ => out.push(attribute.value.span),
+                                }
+                            }
+                        }
+                        Entry::Block(nested) => walk(nested, out),
+                        // `allow redis from ...`: a service, not a name.
+                        Entry::Allow(rule) => out.extend(rule.ports.iter().map(|p| p.span())),
+                        Entry::Alarm(_) => {}
+                    }
+                }
+            }
+            for item in &doc.compilation.file.items {
+                if let Item::Block(block) = item {
+                    walk(block, &mut not_names);
+                }
+            }
+            let comments = mhac_compiler::format::comments(source);
+            let mut checked = 0;
+            for symbol in &symbols.symbols {
+                if symbol.kind == SymbolKind::Deployment {
+                    continue;
+                }
+                // Names may be shared across namespaces (a tier and a group
+                // both called `app`): any symbol of that name will do.
+                let occurrences: Vec<Span> = symbols
+                    .symbols
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, other)| other.name == symbol.name)
+                    .flat_map(|(other, _)| symbols.occurrences(other))
+                    .collect();
+                for (at, _) in source.match_indices(symbol.name.as_str()) {
+                    let end = at + symbol.name.len();
+                    let word =
+                        |i: usize| source[i..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+                    let before_is_word = at > 0 && (word(at - 1) || source.as_bytes()[at - 1] == b'"');
+                    if before_is_word || word(end) || source[end..].starts_with('"') {
+                        continue;
+                    }
+                    let in_comment = comments.iter().any(|c| c.span.contains(at));
+                    let not_name = not_names.iter().any(|s| s.start <= at && end <= s.end);
+                    if in_comment || not_name {
+                        continue;
+                    }
+                    assert!(
+                        occurrences.iter().any(|s| s.start <= at && end <= s.end),
+                        "`{}` at byte {at} is not an occurrence of the {}",
+                        symbol.name,
+                        symbol.kind.describe()
+                    );
+                    checked += 1;
+                }
+            }
+            assert!(checked > 25, "only {checked} uses checked");
+        }
+    }
+
     trait Shift {
         fn with_offset(self, by: i32) -> Position;
     }
