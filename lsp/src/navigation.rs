@@ -188,7 +188,7 @@ mod tests {
         let use_of_app = at(&doc, "main.app", 0);
         let position = Position { line: use_of_app.line, character: use_of_app.character + 5 };
         let definition = definition(&doc, &uri(), position, Encoding::Utf16).expect("a definition");
-        assert_eq!(definition.range.start, at(&doc, "app    {", 0).with_offset(-1));
+        assert_eq!(definition.range.start, at(&doc, "tier app {", 0).with_offset(4));
         let all = references(&doc, &uri(), position, true, Encoding::Utf16);
         // The tier, `main.app` twice and `reach = [app, data]`.
         assert_eq!(all.len(), 4, "{all:#?}");
