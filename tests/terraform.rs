@@ -674,3 +674,32 @@ fn cli_state_flags() {
     let result = support::run(&["build", "examples/seed.mha", "--state-bucket", "b"]);
     assert_eq!(result.status.code(), Some(2), "the flags are for the Terraform target");
 }
+
+/// Two components whose derived addresses meet are a clear error, never a
+/// configuration with a duplicate block.
+#[test]
+fn clashing_addresses_are_an_error() {
+    let text = std::fs::read_to_string(support::root().join("examples/moodle.mha")).expect("example readable");
+    // The load balancer `front` has its access-log bucket at
+    // `aws_s3_bucket.front_access_logs`.
+    let clash = format!("{text}\nobject_storage front_access_logs {{ versioning = true }}\n");
+    let compilation = mhac_compiler::compile(&clash);
+    let model = compilation.checked().expect("the source checks");
+    assert_eq!(
+        terraform::generate(model, &Options::default()),
+        Err(terraform::Error::AddressClash { address: "aws_s3_bucket.front_access_logs".to_string() })
+    );
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let source = dir.path().join("clash.mha");
+    std::fs::write(&source, clash).expect("written");
+    let out = dir.path().join("out");
+    let result = support::mhac()
+        .args(["build", "--target", "terraform", "-o"])
+        .arg(&out)
+        .arg(&source)
+        .output()
+        .expect("mhac runs");
+    assert_eq!(result.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&result.stderr).contains("aws_s3_bucket.front_access_logs"));
+    assert!(!out.exists(), "nothing is written");
+}

@@ -17,7 +17,7 @@
 //!   `aws_elasticache_cluster.CACHE` for Memcached.
 //! * Bucket `BUCKET`: `aws_s3_bucket.BUCKET` and its encryption, versioning,
 //!   public access block (all four), ownership controls, lifecycle and
-//!   TLS-only policy ([`bucket`], also used for access-log buckets).
+//!   TLS-only policy ([`bucket_resources`], also used for access-log buckets).
 
 use super::doc::{Area, Doc, Res, empty, list, nested, reference, strings, suffixed};
 use super::names::address;

@@ -17,8 +17,33 @@
 //! | [`layout`] | `versions.tf`, `providers.tf`, `variables.tf`, `outputs.tf` | and the rendering of every file |
 //!
 //! [`names`] derives addresses and physical names from source names only;
-//! [`format`] turns hcl-rs's formatting into `terraform fmt`'s; [`doc`] holds
+//! [`format`](mod@format) turns hcl-rs's formatting into `terraform fmt`'s; [`doc`] holds
 //! the configuration while it is built.
+//!
+//! # Equivalence with the CloudFormation backend
+//!
+//! Both describe the same components with the same settings. Where the two
+//! languages cut a component differently, Terraform has:
+//!
+//! * separate resources for what CloudFormation writes as properties:
+//!   `aws_s3_bucket_{server_side_encryption_configuration, versioning,
+//!   public_access_block, ownership_controls, lifecycle_configuration}` (of
+//!   `AWS::S3::Bucket`), `aws_efs_backup_policy` (`BackupPolicy`),
+//!   `aws_iam_role_policy_attachment` (`ManagedPolicyArns`),
+//!   `aws_wafv2_web_acl_logging_configuration`;
+//! * no attachment resources: `aws_internet_gateway` and `aws_vpn_gateway`
+//!   attach through `vpc_id` (CloudFormation's `VPCGatewayAttachment`s);
+//! * data sources for what CloudFormation inlines: `aws_iam_policy_document`
+//!   (policy JSON), `aws_ssm_parameter` (an SSM-typed parameter);
+//! * one resource CloudFormation cannot manage: `aws_default_security_group`,
+//!   which removes every rule of the VPC's default group.
+//!
+//! Settings the equivalence compares live in one place each: CIDRs and zones
+//! (`aws_subnet`), rules (`aws_vpc_security_group_*_rule`, one per port range
+//! and peer), encryption, public access blocks, IMDSv2 (`metadata_options`),
+//! Multi-AZ, deletion protection and backups (`aws_db_instance`), scaling
+//! bounds (`aws_autoscaling_group`), listeners, WAF rule groups (in the
+//! source's order, priorities 1..n; the rate-based rule, if any, at 0).
 
 pub mod compute;
 pub mod data;
