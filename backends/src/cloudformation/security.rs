@@ -173,7 +173,8 @@ fn group_resource(b: &mut Builder<'_>, index: usize, sg: &SecurityGroup, vpc: &s
         let redirects = model
             .load_balancers
             .iter()
-            .any(|lb| lb.security_group == index && lb.https.as_ref().is_some_and(|h| h.redirect_http));
+            .filter(|lb| lb.security_group == index)
+            .all(|lb| lb.https.as_ref().is_some_and(|h| h.redirect_http));
         let reason = if redirects {
             "port 80 is open to the internet only on the load balancer, whose HTTP listener does nothing but redirect to HTTPS; closing it would break every http:// link to the site"
         } else {

@@ -2,6 +2,7 @@
 
 use super::*;
 use mhac_compiler::compile;
+use serde_json::json;
 
 const MOODLE: &str = include_str!("../../../examples/moodle.mha");
 const SEED: &str = include_str!("../../../examples/seed.mha");
@@ -19,6 +20,7 @@ deployment "all-features" {
 }
 param ami : string
 param token : secret
+param unused : string
 network core {
   cidr      = 10.1.0.0/16
   nat       = single
@@ -34,6 +36,7 @@ security_group db   { allow postgres from web }
 security_group mc   { allow memcached from web }
 security_group vk   { allow valkey from web }
 load_balancer front { subnets = core.edge, security_group = lb, access_logs = false }
+load_balancer admin { subnets = core.edge, security_group = lb, https { certificate = param.token } }
 app_servers moodle {
   subnets = core.app
   security_group = web
@@ -63,6 +66,17 @@ fn checked(source: &str) -> CheckedModel {
 
 fn resources(template: &Template) -> &Map<String, Value> {
     template.body["Resources"].as_object().expect("resources")
+}
+
+#[test]
+fn parameters_are_typed_and_secrets_hidden() {
+    let template = template(&checked(EVERYTHING));
+    let parameters = &template.body["Parameters"];
+    assert_eq!(parameters["Token"]["NoEcho"], json!(true));
+    assert_eq!(parameters["Ami"]["Type"], json!("AWS::EC2::Image::Id"));
+    assert!(parameters.get("Unused").is_none(), "a parameter nothing uses is left out");
+    let labels = &template.body["Metadata"]["AWS::CloudFormation::Interface"]["ParameterLabels"];
+    assert!(labels.get("Unused").is_none());
 }
 
 #[test]
