@@ -3,6 +3,7 @@
 use super::*;
 use mhac_compiler::compile;
 use serde_json::json;
+use std::collections::BTreeSet;
 
 const MOODLE: &str = include_str!("../../../examples/moodle.mha");
 const SEED: &str = include_str!("../../../examples/seed.mha");
@@ -217,5 +218,46 @@ fn yaml_output_reads_back_as_the_json_template() {
         let body = template(&checked(source)).body;
         let back: Value = yaml_serde::from_str(&to_yaml(&body)).expect("valid YAML");
         assert_eq!(back, body);
+    }
+}
+
+/// Every `Ref`, `Fn::GetAtt`, `Fn::Sub` name and `DependsOn` names a
+/// resource or parameter of the template (or a pseudo parameter).
+#[test]
+fn every_reference_resolves() {
+    fn names(value: &Value, out: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(object) => {
+                if let Some(Value::Array(att)) = object.get("Fn::GetAtt")
+                    && let Some(Value::String(id)) = att.first()
+                {
+                    out.insert(id.clone());
+                }
+                if let Some(depends) = object.get("DependsOn") {
+                    match depends {
+                        Value::String(id) => {
+                            out.insert(id.clone());
+                        }
+                        Value::Array(ids) => out.extend(ids.iter().filter_map(|id| id.as_str().map(String::from))),
+                        _ => {}
+                    }
+                }
+                object.values().for_each(|v| names(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| names(v, out)),
+            _ => {}
+        }
+    }
+    for source in [MOODLE, SEED, THREE_ZONES, EVERYTHING] {
+        let body = template(&checked(source)).body;
+        let mut referenced = BTreeSet::new();
+        references(&body["Resources"], &mut referenced);
+        references(&body["Outputs"], &mut referenced);
+        names(&body["Resources"], &mut referenced);
+        names(&body["Outputs"], &mut referenced);
+        for name in referenced.iter().filter(|name| !name.starts_with("AWS::")) {
+            let known = body["Resources"].get(name).is_some() || body["Parameters"].get(name).is_some();
+            assert!(known, "{name} is referenced but not defined");
+        }
     }
 }
