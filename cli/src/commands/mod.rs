@@ -13,8 +13,9 @@ use std::io::{IsTerminal, Write};
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check { files, message_format } => check::run(&files, message_format),
-        Command::Build { file, target, output, format, message_format } => {
-            build::run(&file, target, output.as_deref(), format, message_format)
+        Command::Build { file, target, output, format, message_format, state_bucket, state_key } => {
+            let terraform = mhac_backends::terraform::Options { state_bucket, state_key };
+            build::run(&file, target, output.as_deref(), format, message_format, &terraform)
         }
         Command::Explain { code } => explain::run(&code),
     }
