@@ -460,7 +460,12 @@ fn addresses_come_from_source_names() {
         "dataroot",
         "sessions",
         "moodledata",
+        // Deployment-wide blocks, one per deployment: the alarm topic, the
+        // KMS key, the bucket of S3 access logs, the caller's identity.
         "notify",
+        "encryption",
+        "s3_access_logs",
+        "current",
     ];
     for address in resources(&output).keys() {
         let name = address.rsplit('.').next().unwrap_or_default();
@@ -482,12 +487,16 @@ fn prevents_destroy(block: &Block) -> bool {
 
 #[test]
 fn stateful_resources_are_protected_in_prod_only() {
+    // The stateful resources, the key that encrypts their data, and the
+    // secret that holds the cache's AUTH token.
     let stateful = [
         "aws_db_instance",
         "aws_efs_file_system",
         "aws_elasticache_replication_group",
         "aws_elasticache_cluster",
         "aws_s3_bucket",
+        "aws_kms_key",
+        "aws_secretsmanager_secret",
     ];
     let prod = resources(&generate(&support::root().join("examples/moodle.mha")));
     let mut protected = BTreeSet::new();
@@ -498,7 +507,11 @@ fn stateful_resources_are_protected_in_prod_only() {
             protected.insert(ty);
         }
     }
-    assert_eq!(protected.len(), 4, "database, file system, cache and bucket are protected: {protected:?}");
+    assert_eq!(
+        protected.len(),
+        6,
+        "database, file system, cache, buckets, key and token secret are protected: {protected:?}"
+    );
     let dev = resources(&generate(&support::root().join("examples/three-zones-postgres.mha")));
     for (address, block) in &dev {
         assert!(!prevents_destroy(block), "{address} is protected in dev");

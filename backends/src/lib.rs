@@ -2,4 +2,5 @@
 //! and nothing else: backends never see the syntax tree.
 
 pub mod cloudformation;
+pub mod decisions;
 pub mod terraform;

@@ -1,10 +1,12 @@
 //! App servers: a launch template (IMDSv2 only, encrypted gp3 root volume,
 //! no key pair), an Auto Scaling group over the tier's subnets with ELB
-//! health checks and rolling updates, CPU target tracking, and the instance
-//! role (Session Manager and the CloudWatch agent).
+//! health checks and rolling updates, CPU target tracking, the instance
+//! role (Session Manager and the CloudWatch agent), and the log group the
+//! agent writes to.
 
-use super::intrinsics::{Builder, Id, Resource, get_att, managed_policy, number, origin, r};
-use super::{load_balancer, network, param_value, security};
+use super::intrinsics::{Builder, Id, Resource, get_att, managed_policy, number, origin, r, sub};
+use super::{load_balancer, monitoring, network, param_value, security};
+use crate::decisions;
 use mhac_compiler::model::{Access, AppServers, Image, StringValue};
 use serde_json::{Value, json};
 
@@ -50,6 +52,10 @@ pub(crate) fn build(b: &mut Builder<'_>) {
 fn one(b: &mut Builder<'_>, app: &AppServers) {
     let model = b.model;
     let at = origin("app_servers", &app.name, app.span);
+    // The log group the instances' CloudWatch agent writes to (the agent's
+    // managed policy lets it).
+    let logs = monitoring::log_group(b, Some(sub(&format!("/mhac/${{AWS::StackName}}/{}", app.name.as_str()))));
+    b.add(Id::of(&app.name, "AppLogGroup"), at.clone(), logs);
     let mut policies = vec![managed_policy("CloudWatchAgentServerPolicy")];
     if app.access == Access::SessionManager {
         policies.insert(0, managed_policy("AmazonSSMManagedInstanceCore"));
@@ -125,7 +131,7 @@ fn one(b: &mut Builder<'_>, app: &AppServers) {
         "VPCZoneIdentifier": network::subnet_refs(model, app.tier),
         "LaunchTemplate": { "LaunchTemplateId": r(&template), "Version": get_att(&template, "LatestVersionNumber") },
         "HealthCheckType": if target_group.is_some() { "ELB" } else { "EC2" },
-        "HealthCheckGracePeriod": 300,
+        "HealthCheckGracePeriod": decisions::HEALTH_CHECK_GRACE,
         "Tags": asg_tags(b, app),
     });
     if let (Some(group), Some(object)) = (&target_group, properties.as_object_mut()) {
@@ -147,7 +153,7 @@ fn one(b: &mut Builder<'_>, app: &AppServers) {
         })),
     );
     // Target tracking needs room to scale.
-    if scaling.max > scaling.min {
+    if decisions::has_scaling_policy(scaling.min, scaling.max) {
         b.add(
             Id::of(&app.name, "CpuScalingPolicy"),
             origin("app_servers", &app.name, scaling.span),

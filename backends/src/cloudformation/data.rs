@@ -9,6 +9,7 @@ use super::intrinsics::{
     Builder, Id, Resource, assume_role, deny_insecure_transport, get_att, managed_policy, origin, r, sub, zone_id,
 };
 use super::{compute, monitoring, network, security};
+use crate::decisions;
 use mhac_compiler::model::{Bucket, Cache, CacheEngine, Database, FileSystem, Model, Throughput};
 use mhac_compiler::stdlib::stdlib;
 use serde_json::{Value, json};
@@ -37,14 +38,9 @@ pub(crate) fn bucket(bucket: &Bucket) -> String {
     Id::of(&bucket.name, "Bucket").id()
 }
 
-/// Whether a cache gets an AUTH token: Redis and Valkey with encryption in
-/// transit (Valkey always has it).
+/// Whether a cache gets an AUTH token (see [`decisions::has_auth_token`]).
 pub(crate) fn has_auth_token(cache: &Cache) -> bool {
-    match cache.engine {
-        CacheEngine::Redis => cache.encrypted,
-        CacheEngine::Valkey => true,
-        CacheEngine::Memcached => false,
-    }
+    decisions::has_auth_token(cache)
 }
 
 fn keep(deletion_protection: bool, protected: &'static str) -> &'static str {
@@ -54,17 +50,24 @@ fn keep(deletion_protection: bool, protected: &'static str) -> &'static str {
 /// Whether anything writes S3 server access logs (object storage, ALB log
 /// buckets), and so whether the access-log bucket exists.
 pub(crate) fn access_logs_needed(model: &Model) -> bool {
-    !model.buckets.is_empty() || model.load_balancers.iter().any(|lb| lb.access_logs)
+    decisions::access_log_bucket_needed(model)
 }
 
-/// The properties every bucket shares: SSE-S3 encryption, all four public
-/// access blocks, ACLs disabled, and server access logs under `prefix`
-/// (`None` for the access-log bucket itself).
-fn bucket_properties(logging_prefix: Option<&str>) -> serde_json::Map<String, Value> {
+/// The properties every bucket shares: all four public access blocks, ACLs
+/// disabled, and server access logs under `prefix` (`None` for the
+/// access-log bucket itself); encryption with the deployment's key
+/// (`kms`), or SSE-S3 for log buckets (the only encryption S3 server access
+/// logging and ALB log delivery write to).
+fn bucket_properties(logging_prefix: Option<&str>, kms: bool) -> serde_json::Map<String, Value> {
     let mut properties = serde_json::Map::new();
+    let default = if kms {
+        json!({ "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": get_att(monitoring::KEY, "Arn") })
+    } else {
+        json!({ "SSEAlgorithm": "AES256" })
+    };
     properties.insert(
         "BucketEncryption".into(),
-        json!({ "ServerSideEncryptionConfiguration": [{ "ServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" } }] }),
+        json!({ "ServerSideEncryptionConfiguration": [{ "ServerSideEncryptionByDefault": default, "BucketKeyEnabled": kms }] }),
     );
     properties.insert(
         "PublicAccessBlockConfiguration".into(),
@@ -84,7 +87,7 @@ fn bucket_properties(logging_prefix: Option<&str>) -> serde_json::Map<String, Va
 /// retention and old versions after a day; its own access logs go to the
 /// access-log bucket under `logging_prefix`.
 pub(crate) fn log_bucket(b: &Builder<'_>, logging_prefix: &str) -> Resource {
-    let mut properties = bucket_properties(Some(logging_prefix));
+    let mut properties = bucket_properties(Some(logging_prefix), false);
     log_bucket_rules(b, &mut properties);
     Resource::new("AWS::S3::Bucket", Value::Object(properties))
 }
@@ -97,8 +100,8 @@ fn log_bucket_rules(b: &Builder<'_>, properties: &mut serde_json::Map<String, Va
             "Id": "expire-logs",
             "Status": "Enabled",
             "ExpirationInDays": b.model.monitoring.retention_days,
-            "NoncurrentVersionExpiration": { "NoncurrentDays": 1 },
-            "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 1 },
+            "NoncurrentVersionExpiration": { "NoncurrentDays": decisions::LOG_NONCURRENT_DAYS },
+            "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": decisions::LOG_ABORT_UPLOAD_DAYS },
         }] }),
     );
     properties.insert("Tags".into(), b.tags(None));
@@ -130,7 +133,7 @@ fn access_log_bucket(b: &mut Builder<'_>) {
     let model = b.model;
     let at =
         super::Origin { kind: "deployment", name: model.deployment.name.text.clone(), span: model.deployment.span };
-    let mut properties = bucket_properties(None);
+    let mut properties = bucket_properties(None, false);
     log_bucket_rules(b, &mut properties);
     b.add(
         Id::single(ACCESS_LOGS),
@@ -171,10 +174,18 @@ fn access_log_bucket(b: &mut Builder<'_>) {
 
 /// A Multi-AZ RDS instance: encrypted, private, master password managed by
 /// RDS in Secrets Manager, backups, enhanced monitoring, Performance
-/// Insights, log exports.
+/// Insights (encrypted with the deployment's key), log exports.
 ///
-/// No custom parameter group (which could force TLS): moto, the local AWS
-/// the deployment tests run against, cannot resolve a `Ref` to one.
+/// No custom parameter group (which could require TLS of every client), in
+/// either backend: moto 5.2.1, the local AWS the deployment tests create
+/// every example in, cannot create an instance that names one. A `Ref` or
+/// `Fn::Sub` to the group resolves to moto's Python object, `Fn::GetAtt` is
+/// not implemented, and moto ignores the group's `DBParameterGroupName`
+/// (it names the group `STACK-LOGICALID-RANDOM`), so no template shape
+/// reaches `CREATE_COMPLETE`. The instance keeps the engine's default
+/// group: PostgreSQL 15 and later already require TLS there
+/// (`rds.force_ssl = 1`); MySQL and MariaDB accept TLS, and Moodle's
+/// `$CFG->dboptions` should ask for it.
 fn database(b: &mut Builder<'_>, db: &Database) {
     let model = b.model;
     let at = origin("database", &db.name, db.span);
@@ -225,7 +236,7 @@ fn database(b: &mut Builder<'_>, db: &Database) {
         "CopyTagsToSnapshot": true,
         "EnableIAMDatabaseAuthentication": true,
         "EnableCloudwatchLogsExports": exports,
-        "MonitoringInterval": 60,
+        "MonitoringInterval": decisions::DB_MONITORING_INTERVAL,
         "MonitoringRoleArn": get_att(&monitoring_role, "Arn"),
         "EnablePerformanceInsights": db.performance_insights,
         "AutoMinorVersionUpgrade": true,
@@ -234,7 +245,8 @@ fn database(b: &mut Builder<'_>, db: &Database) {
     if db.performance_insights
         && let Some(object) = properties.as_object_mut()
     {
-        object.insert("PerformanceInsightsRetentionPeriod".into(), json!(7));
+        object.insert("PerformanceInsightsRetentionPeriod".into(), json!(decisions::PERFORMANCE_INSIGHTS_DAYS));
+        object.insert("PerformanceInsightsKMSKeyId".into(), get_att(monitoring::KEY, "Arn"));
     }
     let mut instance = Resource::new("AWS::RDS::DBInstance", properties).keep(keep(db.deletion_protection, "Snapshot"));
     if !db.multi_az {
@@ -252,14 +264,12 @@ fn database(b: &mut Builder<'_>, db: &Database) {
     b.add(Id::of(&db.name, "Instance"), at, instance);
 }
 
-/// An EFS file system with a mount target per zone; its policy refuses
-/// every connection not made over TLS.
+/// An EFS file system (encrypted with the deployment's key) with a mount
+/// target per zone; its policy refuses every connection not made over TLS.
 fn efs(b: &mut Builder<'_>, fs: &FileSystem) {
     let model = b.model;
     let at = origin("file_system", &fs.name, fs.span);
-    let mut resource = Resource::new(
-        "AWS::EFS::FileSystem",
-        json!({
+    let mut properties = json!({
             "Encrypted": fs.encrypted,
             "PerformanceMode": "generalPurpose",
             "ThroughputMode": match fs.throughput { Throughput::Elastic => "elastic", Throughput::Bursting => "bursting" },
@@ -288,9 +298,13 @@ fn efs(b: &mut Builder<'_>, fs: &FileSystem) {
                 ]
             },
             "FileSystemTags": b.tags(Some(b.name_tag(&[fs.name.as_str()]))),
-        }),
-    )
-    .keep(keep(fs.deletion_protection, "Retain"));
+    });
+    if fs.encrypted
+        && let Some(object) = properties.as_object_mut()
+    {
+        object.insert("KmsKeyId".into(), get_att(monitoring::KEY, "Arn"));
+    }
+    let mut resource = Resource::new("AWS::EFS::FileSystem", properties).keep(keep(fs.deletion_protection, "Retain"));
     if !fs.encrypted {
         resource = resource.skip(
             "CKV_AWS_42",
@@ -348,7 +362,7 @@ fn elasticache(b: &mut Builder<'_>, c: &Cache) {
         properties.insert("PreferredAvailabilityZones".into(), json!(zones));
         properties.insert("CacheSubnetGroupName".into(), r(&subnets));
         properties.insert("VpcSecurityGroupIds".into(), json!([security::group_id(model, c.security_group)]));
-        properties.insert("TransitEncryptionEnabled".into(), json!(c.encrypted));
+        properties.insert("TransitEncryptionEnabled".into(), json!(decisions::transit_encryption(c)));
         properties.insert("AutoMinorVersionUpgrade".into(), json!(true));
         properties.insert("Tags".into(), b.tags(None));
         b.add(
@@ -378,7 +392,7 @@ fn elasticache(b: &mut Builder<'_>, c: &Cache) {
     } else {
         None
     };
-    let transit = token.is_some();
+    let transit = decisions::transit_encryption(c);
     properties.insert(
         "ReplicationGroupDescription".into(),
         json!(format!("Cache {} of {}", c.name.as_str(), model.deployment.name.text)),
@@ -393,13 +407,16 @@ fn elasticache(b: &mut Builder<'_>, c: &Cache) {
     properties.insert("MultiAZEnabled".into(), json!(several));
     properties.insert("AutomaticFailoverEnabled".into(), json!(several));
     properties.insert("AtRestEncryptionEnabled".into(), json!(c.encrypted));
+    if decisions::cache_at_rest_key(c) {
+        properties.insert("KmsKeyId".into(), get_att(monitoring::KEY, "Arn"));
+    }
     properties.insert("TransitEncryptionEnabled".into(), json!(transit));
     if let Some(token) = &token {
         properties.insert("AuthToken".into(), sub(&format!("{{{{resolve:secretsmanager:${{{token}}}}}}}")));
     }
     properties.insert("CacheSubnetGroupName".into(), r(&subnets));
     properties.insert("SecurityGroupIds".into(), json!([security::group_id(model, c.security_group)]));
-    properties.insert("SnapshotRetentionLimit".into(), json!(7));
+    properties.insert("SnapshotRetentionLimit".into(), json!(decisions::CACHE_SNAPSHOT_DAYS));
     properties.insert("AutoMinorVersionUpgrade".into(), json!(true));
     properties.insert("Tags".into(), b.tags(None));
     let mut resource = Resource::new("AWS::ElastiCache::ReplicationGroup", Value::Object(properties))
@@ -414,13 +431,13 @@ fn elasticache(b: &mut Builder<'_>, c: &Cache) {
     b.add(Id::of(&c.name, "ReplicationGroup"), at, resource);
 }
 
-/// An S3 bucket for Moodle's file pool: encrypted, private, versioned,
-/// TLS only, with lifecycle rules and access logs; app servers may read
-/// and write it.
+/// An S3 bucket for Moodle's file pool: encrypted with the deployment's
+/// key, private, versioned, TLS only, with lifecycle rules and access logs;
+/// app servers may read and write it.
 fn object_storage(b: &mut Builder<'_>, bucket: &Bucket) {
     let model = b.model;
     let at = origin("object_storage", &bucket.name, bucket.span);
-    let mut properties = bucket_properties(Some(&format!("{}/", bucket.name.as_str())));
+    let mut properties = bucket_properties(Some(&format!("{}/", bucket.name.as_str())), true);
     let mut rules = Vec::new();
     if bucket.versioning {
         properties.insert("VersioningConfiguration".into(), json!({ "Status": "Enabled" }));
@@ -433,7 +450,7 @@ fn object_storage(b: &mut Builder<'_>, bucket: &Bucket) {
     rules.push(json!({
         "Id": "abort-incomplete-uploads",
         "Status": "Enabled",
-        "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 7 },
+        "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": decisions::ABORT_UPLOAD_DAYS },
     }));
     properties.insert("LifecycleConfiguration".into(), json!({ "Rules": rules }));
     properties.insert("Tags".into(), b.tags(None));
@@ -479,6 +496,12 @@ fn object_storage(b: &mut Builder<'_>, bucket: &Bucket) {
                             "Effect": "Allow",
                             "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                             "Resource": objects
+                        },
+                        {
+                            "Sid": "UseTheBucketKey",
+                            "Effect": "Allow",
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                            "Resource": get_att(monitoring::KEY, "Arn")
                         }
                     ]
                 }

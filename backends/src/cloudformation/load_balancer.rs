@@ -9,6 +9,7 @@ use super::monitoring;
 use super::network;
 use super::security;
 use super::{param_value, stdlib_region};
+use crate::decisions;
 use mhac_compiler::model::{LoadBalancer, Shield, Waf};
 use serde_json::{Value, json};
 
@@ -221,23 +222,18 @@ fn target(b: &mut Builder<'_>, lb: &LoadBalancer) {
                 "HealthCheckEnabled": true,
                 "HealthCheckProtocol": "HTTP",
                 "HealthCheckPath": health_check,
-                "HealthCheckIntervalSeconds": 30,
-                "HealthCheckTimeoutSeconds": 10,
-                "HealthyThresholdCount": 2,
-                "UnhealthyThresholdCount": 3,
-                "Matcher": { "HttpCode": "200" },
+                "HealthCheckIntervalSeconds": decisions::HEALTH_CHECK_INTERVAL,
+                "HealthCheckTimeoutSeconds": decisions::HEALTH_CHECK_TIMEOUT,
+                "HealthyThresholdCount": decisions::HEALTHY_THRESHOLD,
+                "UnhealthyThresholdCount": decisions::UNHEALTHY_THRESHOLD,
+                "Matcher": { "HttpCode": decisions::HEALTH_CHECK_MATCHER },
                 "TargetGroupAttributes": [
-                    { "Key": "deregistration_delay.timeout_seconds", "Value": "60" }
+                    { "Key": "deregistration_delay.timeout_seconds", "Value": decisions::DEREGISTRATION_DELAY.to_string() }
                 ],
                 "Tags": b.tags(Some(b.name_tag(&[lb.name.as_str(), app.name.as_str()]))),
             }),
         ),
     );
-}
-
-/// The metric name of a WAF rule or ACL: letters and digits only.
-fn metric_name(text: &str) -> String {
-    text.chars().filter(|c| c.is_ascii_alphanumeric()).collect()
 }
 
 fn visibility(metric: &str) -> Value {
@@ -251,11 +247,11 @@ fn visibility(metric: &str) -> Value {
 fn web_acl(b: &mut Builder<'_>, lb: &LoadBalancer, waf: &Waf, alb: &str) {
     let model = b.model;
     let at = origin("load_balancer", &lb.name, waf.span);
-    let base = metric_name(&format!("{}{}", model.deployment.name.pascal(), lb.name.pascal()));
+    let base = decisions::waf_metric_base(model, &lb.name);
     let mut rules = Vec::new();
     if let Some(limit) = waf.rate_limit {
         rules.push(json!({
-            "Name": "RateLimitPerAddress",
+            "Name": decisions::RATE_LIMIT_RULE,
             "Priority": 0,
             "Action": { "Block": {} },
             "Statement": { "RateBasedStatement": { "Limit": limit, "AggregateKeyType": "IP" } },
@@ -276,7 +272,7 @@ fn web_acl(b: &mut Builder<'_>, lb: &LoadBalancer, waf: &Waf, alb: &str) {
             "Priority": i + 1,
             "OverrideAction": { "None": {} },
             "Statement": { "ManagedRuleGroupStatement": statement },
-            "VisibilityConfig": visibility(&format!("{base}{}", metric_name(&rule.name))),
+            "VisibilityConfig": visibility(&format!("{base}{}", decisions::metric_name(&rule.name))),
         }));
     }
     let mut acl = Resource::new(

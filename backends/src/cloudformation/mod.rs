@@ -6,7 +6,11 @@
 //! group, WAF, Shield), [`compute`] (launch template, Auto Scaling, instance
 //! role), [`data`] (RDS, EFS, ElastiCache, S3) and [`monitoring`] (KMS key,
 //! log groups, SNS, alarms), on top of a small helper layer
-//! ([`intrinsics`]) for intrinsic functions, tags and logical IDs.
+//! ([`intrinsics`]) for intrinsic functions, tags and logical IDs. The
+//! choices the Terraform backend must make alike (which deployment-wide
+//! resources exist, where interface endpoints go, health checks, lifecycle
+//! days, ...) come from [`crate::decisions`]; `tests/equivalence.rs` proves
+//! the two backends describe the same components with the same settings.
 //!
 //! Identity: every logical ID is the Pascal-case source name of the
 //! component that owns the resource plus a fixed suffix (`MoodleDbInstance`,

@@ -1,10 +1,12 @@
 //! Monitoring and the deployment-wide pieces: the KMS key that encrypts
-//! logs, the alarm topic and secrets; log groups; the SNS topic with its
+//! logs, the alarm topic, secrets, file systems, caches, Performance
+//! Insights and object storage; log groups; the SNS topic with its
 //! email subscriptions; CloudWatch alarms with their dimensions resolved to
 //! the resources they measure.
 
 use super::intrinsics::{Builder, Id, Resource, get_att, number, r, sub};
 use super::{Origin, compute, data, load_balancer, network};
+use crate::decisions;
 use mhac_compiler::model::{Alarm, CacheEngine, ComponentRef, Model};
 use serde_json::{Value, json};
 
@@ -14,13 +16,10 @@ pub(crate) const KEY: &str = "EncryptionKey";
 /// The alarm topic.
 pub(crate) const TOPIC: &str = "AlarmTopic";
 
-/// Whether anything in the model needs the KMS key: log groups (flow logs,
-/// WAF logs), the alarm topic, or cache auth-token secrets.
+/// Whether anything in the model needs the KMS key (see
+/// [`decisions::encryption_key_needed`]).
 pub(crate) fn key_needed(model: &Model) -> bool {
-    model.network.flow_logs
-        || model.load_balancers.iter().any(|lb| lb.waf.is_some())
-        || !model.monitoring.notify.is_empty()
-        || model.caches.iter().any(data::has_auth_token)
+    decisions::encryption_key_needed(model)
 }
 
 /// Whether the model has an alarm topic.
@@ -88,9 +87,9 @@ pub(crate) fn key(b: &mut Builder<'_>) {
         Resource::new(
             "AWS::KMS::Key",
             json!({
-                "Description": format!("{}: encrypts log groups, the alarm topic and generated secrets", model.deployment.name.text),
+                "Description": format!("{}: encrypts logs, the alarm topic, secrets, file systems, caches, Performance Insights and object storage", model.deployment.name.text),
                 "EnableKeyRotation": true,
-                "PendingWindowInDays": 30,
+                "PendingWindowInDays": decisions::KEY_DELETION_WINDOW,
                 "KeyPolicy": { "Version": "2012-10-17", "Statement": statements },
                 // No tags: moto, the local AWS of the deployment tests,
                 // fails on a tagged key.

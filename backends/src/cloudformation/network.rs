@@ -9,6 +9,7 @@
 use super::intrinsics::{Builder, Id, Resource, assume_role, get_att, origin, r, sub, zone_id};
 use super::monitoring;
 use super::security;
+use crate::decisions;
 use mhac_compiler::model::{Endpoint, Model, NatMode, TierKind, Vpn};
 use serde_json::{Value, json};
 
@@ -86,7 +87,7 @@ pub(crate) fn endpoint_group(model: &Model) -> String {
 
 /// Whether the network has interface endpoints (and so their group).
 pub(crate) fn has_interface_endpoints(model: &Model) -> bool {
-    model.network.endpoints.iter().any(|e| !e.is_gateway())
+    decisions::has_interface_endpoints(model)
 }
 
 /// Add the network's resources.
@@ -284,7 +285,7 @@ fn flow_logs(b: &mut Builder<'_>, vpc_id: &str) {
                         "Version": "2012-10-17",
                         "Statement": [{
                             "Effect": "Allow",
-                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
                             "Resource": get_att(&group, "Arn"),
                         }]
                     }
@@ -304,21 +305,12 @@ fn flow_logs(b: &mut Builder<'_>, vpc_id: &str) {
                 "TrafficType": "ALL",
                 "LogDestinationType": "cloud-watch-logs",
                 "LogGroupName": r(&group),
+                "MaxAggregationInterval": decisions::FLOW_LOG_AGGREGATION,
                 "DeliverLogsPermissionArn": get_att(&role, "Arn"),
                 "Tags": b.tags(Some(b.name_tag(&[network.name.as_str()]))),
             }),
         ),
     );
-}
-
-/// The tier interface endpoints are placed in: the first private tier, else
-/// the first isolated one.
-fn endpoint_tier(model: &Model) -> Option<usize> {
-    let tiers = &model.network.tiers;
-    tiers
-        .iter()
-        .position(|t| t.kind == TierKind::Private)
-        .or_else(|| tiers.iter().position(|t| t.kind == TierKind::Isolated))
 }
 
 /// `ssmmessages` → `SsmMessages`.
@@ -336,8 +328,9 @@ fn endpoint_name(endpoint: Endpoint) -> &'static str {
 }
 
 /// VPC endpoints: the S3 gateway endpoint on the route tables of every
-/// non-public tier; interface endpoints in one non-public tier, behind their
-/// own security group (HTTPS from the app servers, see `security`).
+/// non-public tier; interface endpoints in one non-public tier
+/// ([`decisions::endpoint_tier`]), behind their own security group (HTTPS
+/// from the app servers, see `security`).
 fn endpoints(b: &mut Builder<'_>, vpc_id: &str) {
     let model = b.model;
     let network = &model.network;
@@ -345,8 +338,8 @@ fn endpoints(b: &mut Builder<'_>, vpc_id: &str) {
         return;
     }
     let net = origin("network", &network.name, network.span);
-    let interface_tier = endpoint_tier(model);
-    if has_interface_endpoints(model) && interface_tier.is_some() {
+    let interface_tier = decisions::endpoint_tier(model);
+    if has_interface_endpoints(model) {
         b.add(
             Id::of(&network.name, "EndpointsGroup"),
             net.clone(),

@@ -191,10 +191,7 @@ fn endpoint_rules(b: &mut Builder<'_>) {
     if !network::has_interface_endpoints(model) || !b.has(&network::endpoint_group(model)) {
         return;
     }
-    let mut groups: Vec<usize> = model.app_servers.iter().map(|app| app.security_group).collect();
-    groups.sort_unstable();
-    groups.dedup();
-    for index in groups {
+    for index in crate::decisions::app_server_groups(model) {
         let Some(sg) = model.security_groups.get(index) else { continue };
         b.add(
             Id::of(&sg.name, "EndpointIngress"),

@@ -10,22 +10,23 @@
 //! * `aws_launch_template.APP`: IMDSv2 required (one hop), encrypted gp3 root
 //!   volume, the instance profile, the security group, detailed monitoring,
 //!   no key pair;
-//! * `aws_autoscaling_group.APP` over the tier's subnets, ELB health checks
-//!   when behind a load balancer, rolling instance refresh when the template
-//!   changes;
-//! * `aws_autoscaling_policy.APP_cpu`: target tracking on average CPU.
+//! * `aws_autoscaling_group.APP` over the tier's subnets, registered with the
+//!   target group of the load balancer it is behind (ELB health checks),
+//!   rolling instance refresh when the template changes;
+//! * `aws_autoscaling_policy.APP_cpu`: target tracking on average CPU, when
+//!   the group has room to scale.
 
 use super::doc::{Area, Doc, Res, data_ref, list, nested, reference, tags, var};
+use super::load_balancer::target_group_arn;
 use super::names::address;
 use super::security::{assume_role_document, managed_policy_arn};
+use crate::decisions;
 use hcl::Block;
 use hcl::expr::Expression;
 use mhac_compiler::model::{Access, AppServers, Image};
 
 /// The root device of Amazon Linux images.
 const ROOT_DEVICE: &str = "/dev/xvda";
-/// Seconds before a new instance's health checks count.
-const HEALTH_CHECK_GRACE: u32 = 300;
 /// Instances kept in service during an instance refresh, percent.
 const REFRESH_MIN_HEALTHY: u32 = 50;
 
@@ -149,9 +150,9 @@ fn app_servers(doc: &mut Doc<'_>, app: &AppServers) {
         .attr("max_size", app.scaling.max)
         .attr("vpc_zone_identifier", list(subnets))
         .attr("health_check_type", if app.behind.is_some() { "ELB" } else { "EC2" })
-        .attr("health_check_grace_period", HEALTH_CHECK_GRACE);
-    if app.behind.is_some() {
-        asg = asg.attr("target_group_arns", list([reference("aws_lb_target_group", name, "arn")]));
+        .attr("health_check_grace_period", decisions::HEALTH_CHECK_GRACE);
+    if let Some(group) = app.behind.as_ref().and_then(|behind| target_group_arn(doc, behind.load_balancer)) {
+        asg = asg.attr("target_group_arns", list([group]));
     }
     asg = asg
         .block(nested(
@@ -180,7 +181,16 @@ fn app_servers(doc: &mut Doc<'_>, app: &AppServers) {
         ));
     }
     doc.add(Area::Compute, asg);
+    super::layout::output(
+        doc,
+        &address(&[name, "auto_scaling_group_name"]),
+        format!("Auto Scaling group of app servers {name}"),
+        reference("aws_autoscaling_group", name, "name"),
+    );
 
+    if !decisions::has_scaling_policy(app.scaling.min, app.scaling.max) {
+        return;
+    }
     doc.add(
         Area::Compute,
         Res::resource("aws_autoscaling_policy", address(&[name, "cpu"]))

@@ -38,7 +38,7 @@ pub enum Area {
     Compute,
     /// `data.tf`: databases, file systems, caches, buckets.
     Data,
-    /// `monitoring.tf`: log groups, the notification topic, alarms.
+    /// `monitoring.tf`: the KMS key, log groups, the notification topic, alarms.
     Monitoring,
     /// `outputs.tf`.
     Outputs,
@@ -86,7 +86,7 @@ impl Area {
             Area::LoadBalancer => "load balancers, listeners, target groups, WAF, Shield and access logs",
             Area::Compute => "app servers: launch templates, Auto Scaling groups, instance roles",
             Area::Data => "databases, file systems, caches and buckets",
-            Area::Monitoring => "log groups, the notification topic and the alarms",
+            Area::Monitoring => "the KMS key, log groups, the notification topic and the alarms",
             Area::Outputs => "what the deployment exposes: endpoints, names and ids",
         }
     }
@@ -200,6 +200,7 @@ pub struct Res {
     depends_on: Vec<Expression>,
     prevent_destroy: bool,
     create_before_destroy: bool,
+    ignore_changes: Vec<&'static str>,
     skips: Vec<Skip>,
 }
 
@@ -224,6 +225,7 @@ impl Res {
             depends_on: Vec::new(),
             prevent_destroy: false,
             create_before_destroy: false,
+            ignore_changes: Vec::new(),
             skips: Vec::new(),
         }
     }
@@ -290,6 +292,13 @@ impl Res {
         self
     }
 
+    /// `lifecycle { ignore_changes = [...] }`: arguments Terraform sets on
+    /// creation and never updates.
+    pub fn ignore_changes(mut self, arguments: &[&'static str]) -> Res {
+        self.ignore_changes.extend_from_slice(arguments);
+        self
+    }
+
     /// Skip a checkov check that cannot apply, saying why.
     pub fn skip(mut self, id: &'static str, reason: impl Into<String>) -> Res {
         self.skips.push(Skip { id, reason: reason.into() });
@@ -306,10 +315,15 @@ impl Res {
             builder = builder.add_attribute(("depends_on", Expression::Array(self.depends_on)));
         }
         builder = builder.add_blocks(self.blocks);
-        if self.prevent_destroy || self.create_before_destroy {
+        if self.prevent_destroy || self.create_before_destroy || !self.ignore_changes.is_empty() {
             let mut lifecycle = Block::builder("lifecycle");
             if self.create_before_destroy {
                 lifecycle = lifecycle.add_attribute(("create_before_destroy", true));
+            }
+            if !self.ignore_changes.is_empty() {
+                let arguments =
+                    self.ignore_changes.iter().map(|argument| Expression::from(Variable::unchecked(*argument)));
+                lifecycle = lifecycle.add_attribute(("ignore_changes", Expression::Array(arguments.collect())));
             }
             if self.prevent_destroy {
                 lifecycle = lifecycle.add_attribute(("prevent_destroy", true));

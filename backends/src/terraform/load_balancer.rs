@@ -5,12 +5,14 @@
 //! * the access-log bucket `aws_s3_bucket.LB_access_logs` (SSE-S3, the only
 //!   encryption ALB log delivery supports) whose policy lets Elastic Load
 //!   Balancing write: the region's ELB account from the stdlib, or the
-//!   log-delivery service principal in regions without one;
+//!   log-delivery service principal in regions without one; its own access
+//!   logs go to the deployment's S3 access-log bucket;
 //! * `aws_lb_listener.LB_http` (a 301 to HTTPS when HTTPS is on) and
 //!   `aws_lb_listener.LB_https` (the TLS policy, the certificate from the
 //!   source or its parameter) forwarding to the target group;
-//! * per app server group behind it, `aws_lb_target_group.APP` with the
-//!   health check;
+//! * when app servers are behind it, `aws_lb_target_group.LB` with the
+//!   health check of the first group behind it; every group behind it
+//!   registers its instances there;
 //! * `aws_wafv2_web_acl.LB` (a rate-based rule when `rate_limit` is set, then
 //!   the managed rule groups in the source's order, with the rules listed to
 //!   count overridden to `count`), `aws_wafv2_web_acl_association.LB`, and
@@ -18,57 +20,69 @@
 //! * `aws_shield_protection.LB` with Shield Advanced.
 
 use super::data::{BucketSpec, bucket_resources};
-use super::doc::{Area, Doc, Res, empty, list, nested, reference, resource_ref, suffixed};
-use super::monitoring::log_group;
+use super::doc::{Area, Doc, Res, TemplatePart, empty, list, nested, reference, resource_ref, template};
+use super::monitoring::{account_id, log_group};
 use super::names::address;
 use super::security::Statement;
+use crate::decisions;
 use hcl::Block;
 use hcl::expr::Expression;
 use mhac_compiler::model::{LoadBalancer, Shield, Waf};
 use mhac_compiler::stdlib::stdlib;
 
-/// Days access logs are kept when monitoring says nothing shorter.
-const NONCURRENT_LOG_DAYS: u32 = 7;
-
 /// Build every load balancer.
 pub fn build(doc: &mut Doc<'_>) {
     let model = doc.model;
-    for app in &model.app_servers {
-        if app.behind.is_some() {
-            target_group(
-                doc,
-                app.name.as_str(),
-                app.port,
-                app.behind.as_ref().map_or("/", |b| b.health_check.as_str()),
-            );
-        }
-    }
     for lb in &model.load_balancers {
         load_balancer(doc, lb);
     }
 }
 
-fn target_group(doc: &mut Doc<'_>, app: &str, port: u16, path: &str) {
+/// The target group of the app servers behind a load balancer, named after
+/// the load balancer (the first group behind it sets the port and health
+/// check path).
+fn target_group(doc: &mut Doc<'_>, lb: &LoadBalancer) {
+    let model = doc.model;
+    let Some(app) = lb.targets.first().and_then(|&i| model.app_servers.get(i)) else { return };
+    let name = lb.name.as_str();
+    let path = app.behind.as_ref().map_or("/", |behind| behind.health_check.as_str());
     let health_check = nested(
         "health_check",
         [
             ("enabled", Expression::from(true)),
             ("path", Expression::from(path)),
             ("protocol", Expression::from("HTTP")),
-            // Moodle answers 303 before installation and for a moved site.
-            ("matcher", Expression::from("200,303")),
+            ("matcher", Expression::from(decisions::HEALTH_CHECK_MATCHER)),
+            ("interval", Expression::from(decisions::HEALTH_CHECK_INTERVAL)),
+            ("timeout", Expression::from(decisions::HEALTH_CHECK_TIMEOUT)),
+            ("healthy_threshold", Expression::from(decisions::HEALTHY_THRESHOLD)),
+            ("unhealthy_threshold", Expression::from(decisions::UNHEALTHY_THRESHOLD)),
         ],
     );
+    let mut group = Res::resource("aws_lb_target_group", name);
+    if lb.https.is_none() {
+        group = group.skip(
+            "CKV_AWS_378",
+            "the source declares no https block (allowed by profile = dev, MHA604): the load balancer serves HTTP, and so does its target group",
+        );
+    }
     doc.add(
         Area::LoadBalancer,
-        Res::resource("aws_lb_target_group", app)
-            .attr("name", doc.physical(&[app], 32))
-            .attr("port", port)
+        group
+            .attr("name", doc.physical(&[name, app.name.as_str()], 32))
+            .attr("port", app.port)
             .attr("protocol", "HTTP")
             .attr("target_type", "instance")
-            .attr("vpc_id", reference("aws_vpc", doc.model.network.name.as_str(), "id"))
+            .attr("vpc_id", reference("aws_vpc", model.network.name.as_str(), "id"))
+            .attr("deregistration_delay", decisions::DEREGISTRATION_DELAY.to_string())
             .block(health_check),
     );
+}
+
+/// The target group app servers behind `lb` register with, if it has one.
+pub fn target_group_arn(doc: &Doc<'_>, lb: usize) -> Option<Expression> {
+    let lb = doc.model.load_balancers.get(lb)?;
+    (!lb.targets.is_empty()).then(|| reference("aws_lb_target_group", lb.name.as_str(), "arn"))
 }
 
 fn load_balancer(doc: &mut Doc<'_>, lb: &LoadBalancer) {
@@ -114,6 +128,12 @@ fn load_balancer(doc: &mut Doc<'_>, lb: &LoadBalancer) {
     if !lb.deletion_protection {
         res = res.skip("CKV_AWS_150", "deletion protection is off in the source (profile = dev makes it deletable)");
     }
+    if lb.https.is_none() {
+        res = res.skip(
+            "CKV2_AWS_20",
+            "the source declares no https block (allowed by profile = dev, MHA604): there is no HTTPS listener to redirect to",
+        );
+    }
     match &lb.waf {
         None => res = res.skip("CKV2_AWS_28", "the source declares no waf block for this load balancer"),
         Some(waf) => {
@@ -139,23 +159,29 @@ fn load_balancer(doc: &mut Doc<'_>, lb: &LoadBalancer) {
     doc.add(Area::LoadBalancer, res);
 
     let lb_arn = reference("aws_lb", name, "arn");
-    let target = lb.targets.first().and_then(|t| model.app_servers.get(*t)).map(|app| app.name.as_str());
-    let forward = || match target {
-        Some(app) => nested(
-            "default_action",
-            [("type", Expression::from("forward")), ("target_group_arn", reference("aws_lb_target_group", app, "arn"))],
-        ),
-        None => Block::builder("default_action")
+    target_group(doc, lb);
+    let has_targets = !lb.targets.is_empty();
+    let forward = || {
+        if has_targets {
+            return nested(
+                "default_action",
+                [
+                    ("type", Expression::from("forward")),
+                    ("target_group_arn", reference("aws_lb_target_group", name, "arn")),
+                ],
+            );
+        }
+        Block::builder("default_action")
             .add_attribute(("type", "fixed-response"))
             .add_block(nested(
                 "fixed_response",
                 [
                     ("content_type", Expression::from("text/plain")),
-                    ("message_body", Expression::from("no app servers are behind this load balancer")),
+                    ("message_body", Expression::from("No app servers are behind this load balancer.")),
                     ("status_code", Expression::from("503")),
                 ],
             ))
-            .build(),
+            .build()
     };
     match &lb.https {
         Some(https) => {
@@ -220,7 +246,7 @@ fn load_balancer(doc: &mut Doc<'_>, lb: &LoadBalancer) {
     super::layout::output(
         doc,
         &address(&[name, "dns_name"]),
-        format!("DNS name of load balancer {name}"),
+        format!("DNS name of load balancer {name} (point the site's name at it)"),
         reference("aws_lb", name, "dns_name"),
     );
 }
@@ -228,8 +254,12 @@ fn load_balancer(doc: &mut Doc<'_>, lb: &LoadBalancer) {
 /// The access-log bucket and its delivery policy.
 fn access_log_bucket(doc: &mut Doc<'_>, lb: &LoadBalancer, logs: &str) {
     let region = doc.model.deployment.region.as_str();
-    let arn = reference("aws_s3_bucket", logs, "arn");
-    let objects = vec![suffixed(arn, "/AWSLogs/*")];
+    let objects = vec![template([
+        TemplatePart::Expr(reference("aws_s3_bucket", logs, "arn")),
+        TemplatePart::Text("/AWSLogs/".to_string()),
+        TemplatePart::Expr(account_id()),
+        TemplatePart::Text("/*".to_string()),
+    ])];
     let delivery = match stdlib().regions.get(region).and_then(|r| r.elb_log_account.as_deref()) {
         Some(account) => Statement::allow("ElasticLoadBalancingLogDelivery", &["s3:PutObject"])
             .on(objects)
@@ -245,15 +275,14 @@ fn access_log_bucket(doc: &mut Doc<'_>, lb: &LoadBalancer, logs: &str) {
         purpose: format!("access logs of load balancer {}", lb.name.as_str()),
         tag: format!("{}-access-logs", lb.name.as_str()),
         versioning: true,
-        noncurrent_days: Some(NONCURRENT_LOG_DAYS),
+        noncurrent_days: Some(decisions::LOG_NONCURRENT_DAYS),
         expire_days: Some(retention),
+        abort_days: decisions::LOG_ABORT_UPLOAD_DAYS,
         kms: false,
         retain: lb.deletion_protection,
+        logging_prefix: Some(format!("{}/", lb.name.as_str())),
         extra_statements: vec![delivery],
-        skips: vec![(
-            "CKV_AWS_18",
-            "this is the access-log bucket: logging its own access would log into itself".to_string(),
-        )],
+        skips: Vec::new(),
     };
     bucket_resources(doc, spec);
 }
@@ -261,6 +290,7 @@ fn access_log_bucket(doc: &mut Doc<'_>, lb: &LoadBalancer, logs: &str) {
 /// The web ACL, its association and its logging.
 fn web_acl(doc: &mut Doc<'_>, lb: &LoadBalancer, waf: &Waf) {
     let name = lb.name.as_str();
+    let base = decisions::waf_metric_base(doc.model, &lb.name);
     let visibility = |metric: String| {
         nested(
             "visibility_config",
@@ -275,7 +305,7 @@ fn web_acl(doc: &mut Doc<'_>, lb: &LoadBalancer, waf: &Waf) {
     if let Some(limit) = waf.rate_limit {
         rules.push(
             Block::builder("rule")
-                .add_attribute(("name", "rate-limit"))
+                .add_attribute(("name", decisions::RATE_LIMIT_RULE))
                 .add_attribute(("priority", 0))
                 .add_block(Block::builder("action").add_block(empty("block")).build())
                 .add_block(
@@ -286,7 +316,7 @@ fn web_acl(doc: &mut Doc<'_>, lb: &LoadBalancer, waf: &Waf) {
                         ))
                         .build(),
                 )
-                .add_block(visibility(format!("{}-rate-limit", doc.physical(&[name], 100))))
+                .add_block(visibility(format!("{base}RateLimit")))
                 .build(),
         );
     }
@@ -308,7 +338,7 @@ fn web_acl(doc: &mut Doc<'_>, lb: &LoadBalancer, waf: &Waf) {
                 .add_attribute(("priority", index + 1))
                 .add_block(Block::builder("override_action").add_block(empty("none")).build())
                 .add_block(Block::builder("statement").add_block(statement.build()).build())
-                .add_block(visibility(format!("{}-{}", doc.physical(&[name], 100), group.key)))
+                .add_block(visibility(format!("{base}{}", decisions::metric_name(&group.name))))
                 .build(),
         );
     }
@@ -318,7 +348,7 @@ fn web_acl(doc: &mut Doc<'_>, lb: &LoadBalancer, waf: &Waf) {
         .attr("scope", "REGIONAL")
         .block(Block::builder("default_action").add_block(empty("allow")).build())
         .blocks(rules)
-        .block(visibility(doc.physical(&[name], 128)));
+        .block(visibility(base.clone()));
     if !waf.managed.iter().any(|g| g.key == "known_bad_inputs") {
         acl = acl.skip(
             "CKV_AWS_192",

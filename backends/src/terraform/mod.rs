@@ -13,7 +13,7 @@
 //! | [`load_balancer`] | `load_balancer.tf` | ALB, listeners, target groups, WAF, Shield, access logs |
 //! | [`compute`] | `compute.tf` | launch templates, Auto Scaling groups, instance roles |
 //! | [`data`] | `data.tf` | RDS, EFS, ElastiCache, S3 |
-//! | [`monitoring`] | `monitoring.tf` | log groups, notification topic, alarms |
+//! | [`monitoring`] | `monitoring.tf` | KMS key, log groups, notification topic, alarms |
 //! | [`layout`] | `versions.tf`, `providers.tf`, `variables.tf`, `outputs.tf` | and the rendering of every file |
 //!
 //! [`names`] derives addresses and physical names from source names only;
@@ -22,28 +22,35 @@
 //!
 //! # Equivalence with the CloudFormation backend
 //!
-//! Both describe the same components with the same settings. Where the two
-//! languages cut a component differently, Terraform has:
+//! Both describe the same components with the same settings and the same
+//! outputs; `tests/equivalence.rs` proves it on every example, component by
+//! component, with a table of which resource types stand for which. The
+//! choices both backends must make alike (which deployment-wide resources
+//! exist, where interface endpoints go, health checks, lifecycle days, ...)
+//! live in [`crate::decisions`]. Where the two languages cut a component
+//! differently, Terraform has:
 //!
 //! * separate resources for what CloudFormation writes as properties:
 //!   `aws_s3_bucket_{server_side_encryption_configuration, versioning,
-//!   public_access_block, ownership_controls, lifecycle_configuration}` (of
-//!   `AWS::S3::Bucket`), `aws_efs_backup_policy` (`BackupPolicy`),
-//!   `aws_iam_role_policy_attachment` (`ManagedPolicyArns`),
-//!   `aws_wafv2_web_acl_logging_configuration`;
+//!   public_access_block, ownership_controls, lifecycle_configuration,
+//!   logging}` (of `AWS::S3::Bucket`), `aws_efs_backup_policy` and
+//!   `aws_efs_file_system_policy` (of `AWS::EFS::FileSystem`),
+//!   `aws_iam_role_policy_attachment` and `aws_iam_role_policy`
+//!   (`ManagedPolicyArns` and `Policies` of `AWS::IAM::Role`; one role
+//!   policy per role for an `AWS::IAM::Policy` on several roles),
+//!   `aws_secretsmanager_secret_version` (the generated value of
+//!   `AWS::SecretsManager::Secret`);
+//! * one route table per subnet where CloudFormation has one per tier (per
+//!   tier and zone for private tiers with a NAT gateway per zone), and so one
+//!   route and one VPN route propagation per subnet;
 //! * no attachment resources: `aws_internet_gateway` and `aws_vpn_gateway`
 //!   attach through `vpc_id` (CloudFormation's `VPCGatewayAttachment`s);
-//! * data sources for what CloudFormation inlines: `aws_iam_policy_document`
-//!   (policy JSON), `aws_ssm_parameter` (an SSM-typed parameter);
+//! * data sources for what CloudFormation inlines or resolves itself:
+//!   `aws_iam_policy_document` (policy JSON), `aws_ssm_parameter` (an
+//!   SSM-typed parameter), `aws_caller_identity` (`AWS::AccountId`),
+//!   `aws_secretsmanager_random_password` (`GenerateSecretString`);
 //! * one resource CloudFormation cannot manage: `aws_default_security_group`,
 //!   which removes every rule of the VPC's default group.
-//!
-//! Settings the equivalence compares live in one place each: CIDRs and zones
-//! (`aws_subnet`), rules (`aws_vpc_security_group_*_rule`, one per port range
-//! and peer), encryption, public access blocks, IMDSv2 (`metadata_options`),
-//! Multi-AZ, deletion protection and backups (`aws_db_instance`), scaling
-//! bounds (`aws_autoscaling_group`), listeners, WAF rule groups (in the
-//! source's order, priorities 1..n; the rate-based rule, if any, at 0).
 
 pub mod compute;
 pub mod data;

@@ -1,17 +1,27 @@
-//! Monitoring: log groups, the notification topic and the alarms.
+//! Monitoring: the deployment's KMS key, log groups, the notification topic
+//! and the alarms.
 //!
+//! * `aws_kms_key.encryption` (rotated yearly; the account administers it,
+//!   CloudWatch Logs encrypts this account's log groups with it, CloudWatch
+//!   alarms may publish to the topic it encrypts), when anything uses it
+//!   ([`decisions::encryption_key_needed`]): log groups, the topic, cache
+//!   AUTH-token secrets, file systems, caches, Performance Insights and
+//!   object storage. `data.aws_caller_identity.current` names the account.
 //! * `aws_cloudwatch_log_group.APP_app_logs` per app server group (what the
 //!   CloudWatch agent writes to; the instance role carries its policy); the
 //!   flow-log and WAF log groups are made by their areas with [`log_group`].
-//!   Every log group keeps `monitoring.logs.retention_days`.
+//!   Every log group keeps `monitoring.logs.retention_days` and is encrypted
+//!   with the key.
 //! * `aws_sns_topic.notify` with one `aws_sns_topic_subscription.notify_EMAIL`
 //!   per address of `notify`.
 //! * `aws_cloudwatch_metric_alarm.ALARM` per `alarm`, its dimensions
 //!   referring to the component measured, notifying the topic on alarm and
 //!   on recovery.
 
-use super::doc::{Area, Doc, Res, list, reference, tags};
+use super::doc::{Area, Doc, Res, TemplatePart, data_ref, list, reference, tags, template};
 use super::names::{address, label};
+use super::security::{Statement, policy_document};
+use crate::decisions;
 use hcl::expr::Expression;
 use mhac_compiler::ast::Comparator;
 use mhac_compiler::model::{Alarm, CacheEngine, ComponentRef};
@@ -19,17 +29,26 @@ use mhac_compiler::model::{Alarm, CacheEngine, ComponentRef};
 /// Retention below which checkov's one-year check (CKV_AWS_338) fails.
 const ONE_YEAR: u32 = 365;
 
-/// A log group with the deployment's retention. Encryption is CloudWatch
-/// Logs' own (the source declares no KMS key), which the skip says.
+/// The address name of the deployment's KMS key.
+pub const KEY: &str = "encryption";
+
+/// The ARN of the deployment's KMS key.
+pub fn key_arn() -> Expression {
+    reference("aws_kms_key", KEY, "arn")
+}
+
+/// The account the configuration is applied in.
+pub fn account_id() -> Expression {
+    data_ref("aws_caller_identity", "current", "account_id")
+}
+
+/// A log group with the deployment's retention, encrypted with its key.
 pub fn log_group(doc: &Doc<'_>, name: String, log_name: String) -> Res {
     let retention = doc.model.monitoring.retention_days;
     let mut res = Res::resource("aws_cloudwatch_log_group", name)
         .attr("name", log_name)
         .attr("retention_in_days", retention)
-        .skip(
-            "CKV_AWS_158",
-            "encrypted at rest by CloudWatch Logs with its own key; the source declares no customer-managed KMS key",
-        );
+        .attr("kms_key_id", key_arn());
     if retention < ONE_YEAR {
         res = res.skip(
             "CKV_AWS_338",
@@ -41,9 +60,74 @@ pub fn log_group(doc: &Doc<'_>, name: String, log_name: String) -> Res {
     res
 }
 
-/// Build the app log groups, the topic and the alarms.
+/// The key and its policy (a key policy's `Resource` is always `*`, meaning
+/// the key itself).
+fn key(doc: &mut Doc<'_>) {
+    let model = doc.model;
+    let partition = doc.partition();
+    let region = model.deployment.region.as_str();
+    let root = template([
+        TemplatePart::Text(format!("arn:{partition}:iam::")),
+        TemplatePart::Expr(account_id()),
+        TemplatePart::Text(":root".to_string()),
+    ]);
+    let log_groups = template([
+        TemplatePart::Text(format!("arn:{partition}:logs:{region}:")),
+        TemplatePart::Expr(account_id()),
+        TemplatePart::Text(":log-group:*".to_string()),
+    ]);
+    let everything = || vec![Expression::from("*")];
+    let mut statements = vec![
+        Statement::allow("AccountAdministersKey", &["kms:*"]).on(everything()).principal_expr("AWS", vec![root]),
+        Statement::allow(
+            "CloudWatchLogsEncryptsLogGroups",
+            &["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        )
+        .on(everything())
+        .principal("Service", &[&format!("logs.{region}.amazonaws.com")])
+        .condition_expr("ArnLike", "kms:EncryptionContext:aws:logs:arn", vec![log_groups]),
+    ];
+    if !model.monitoring.notify.is_empty() {
+        statements.push(
+            Statement::allow("CloudWatchAlarmsPublish", &["kms:Decrypt", "kms:GenerateDataKey*"])
+                .on(everything())
+                .principal("Service", &["cloudwatch.amazonaws.com"])
+                .condition_expr("StringEquals", "aws:SourceAccount", vec![account_id()]),
+        );
+    }
+    let reason = "this is the policy of a KMS key: its Resource \"*\" means the key itself, and the account's administrators must be able to manage the key";
+    let policy = policy_document(address(&[KEY, "key"]), &statements)
+        .skip("CKV_AWS_109", reason)
+        .skip("CKV_AWS_111", reason)
+        .skip("CKV_AWS_356", reason);
+    let json = policy.at("json");
+    doc.add(Area::Monitoring, policy);
+    doc.add(
+        Area::Monitoring,
+        Res::resource("aws_kms_key", KEY)
+            .attr(
+                "description",
+                format!(
+                    "{}: encrypts logs, the alarm topic, secrets, file systems, caches, Performance Insights and object storage",
+                    doc.deployment()
+                ),
+            )
+            .attr("enable_key_rotation", true)
+            .attr("deletion_window_in_days", decisions::KEY_DELETION_WINDOW)
+            .attr("policy", json)
+            .prevent_destroy(model.deployment.is_prod()),
+    );
+}
+
+/// Build the key, the app log groups, the topic and the alarms.
 pub fn build(doc: &mut Doc<'_>) {
     let model = doc.model;
+    if decisions::encryption_key_needed(model) {
+        key(doc);
+    }
+    if decisions::encryption_key_needed(model) || decisions::access_log_bucket_needed(model) {
+        doc.add(Area::Monitoring, Res::data("aws_caller_identity", "current"));
+    }
     for app in &model.app_servers {
         let name = app.name.as_str();
         let group = log_group(doc, address(&[name, "app_logs"]), format!("/mhac/{}/{name}", doc.deployment()));
@@ -58,10 +142,13 @@ pub fn build(doc: &mut Doc<'_>) {
             Res::resource("aws_sns_topic", "notify")
                 .attr("name", doc.physical(&["alarms"], 256))
                 .attr("display_name", format!("{} alarms", doc.deployment()))
-                .skip(
-                    "CKV_AWS_26",
-                    "CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key, and the source declares no customer-managed KMS key",
-                ),
+                .attr("kms_master_key_id", reference("aws_kms_key", KEY, "id")),
+        );
+        super::layout::output(
+            doc,
+            "alarm_topic_arn",
+            "SNS topic the alarms notify".to_string(),
+            reference("aws_sns_topic", "notify", "arn"),
         );
         for email in &monitoring.notify {
             doc.add(
@@ -123,9 +210,8 @@ fn dimensions(doc: &Doc<'_>, alarm: &Alarm) -> Vec<(String, Expression)> {
             ("TargetGroup", ComponentRef::LoadBalancer(i)) => model
                 .load_balancers
                 .get(i)
-                .and_then(|lb| lb.targets.first())
-                .and_then(|t| model.app_servers.get(*t))
-                .map(|app| reference("aws_lb_target_group", app.name.as_str(), "arn_suffix")),
+                .filter(|lb| !lb.targets.is_empty())
+                .map(|lb| reference("aws_lb_target_group", lb.name.as_str(), "arn_suffix")),
             ("AutoScalingGroupName", ComponentRef::AppServers(i)) => {
                 model.app_servers.get(i).map(|app| reference("aws_autoscaling_group", app.name.as_str(), "name"))
             }

@@ -11,7 +11,9 @@
 //!   and `aws_nat_gateway.NETWORK_ZONE` in the first public tier;
 //! * VPC endpoints `aws_vpc_endpoint.NETWORK_SERVICE`: S3 as a gateway on
 //!   every non-public route table, the others as interfaces in one non-public
-//!   tier, behind `aws_security_group.NETWORK_endpoints` (HTTPS from the VPC);
+//!   tier ([`decisions::endpoint_tier`]), behind
+//!   `aws_security_group.NETWORK_endpoints` (HTTPS from the app servers'
+//!   security groups);
 //! * flow logs: `aws_flow_log.NETWORK` to `aws_cloudwatch_log_group.NETWORK_flow_logs`
 //!   through `aws_iam_role.NETWORK_flow_logs`;
 //! * VPN: one `aws_vpn_gateway.NETWORK` (a VPC takes one), and per `vpn`
@@ -24,6 +26,7 @@ use super::doc::{Area, Doc, Res, list, reference, resource_ref, suffixed};
 use super::monitoring::log_group;
 use super::names::{address, cidr_label};
 use super::security::{Statement, assume_role_document, policy_document};
+use crate::decisions;
 use mhac_compiler::model::{NatMode, TierKind};
 use std::collections::BTreeSet;
 
@@ -42,6 +45,12 @@ pub fn build(doc: &mut Doc<'_>) {
             .attr("enable_dns_support", true)
             .attr("enable_dns_hostnames", true)
             .attr("tags", doc.name_tag(&[net])),
+    );
+    super::layout::output(
+        doc,
+        &address(&[net, "vpc_id"]),
+        format!("VPC of network {net}"),
+        reference("aws_vpc", net, "id"),
     );
     doc.add(
         Area::Network,
@@ -171,15 +180,7 @@ fn endpoints(doc: &mut Doc<'_>) {
         }
         ids
     };
-    // Interface endpoints go into one non-public tier: the first that holds
-    // app servers (the checker counts their addresses there), else the first
-    // non-public tier.
-    let interface_tier = model
-        .app_servers
-        .iter()
-        .filter_map(|app| network.tiers.get(app.tier))
-        .find(|tier| tier.kind != TierKind::Public)
-        .or_else(|| network.tiers.iter().find(|tier| tier.kind != TierKind::Public));
+    let interface_tier = decisions::endpoint_tier(model).and_then(|index| network.tiers.get(index));
     let mut interface_group = false;
     for &endpoint in &network.endpoints {
         let service = endpoint.as_str();
@@ -226,20 +227,24 @@ fn endpoints(doc: &mut Doc<'_>) {
             Area::Network,
             Res::resource("aws_security_group", group.as_str())
                 .attr("name", doc.physical(&[net, "endpoints"], 255))
-                .attr("description", format!("interface endpoints of network {net}: HTTPS from the VPC"))
+                .attr("description", format!("Interface VPC endpoints of network {net}: HTTPS from the app servers"))
                 .attr("vpc_id", vpc_id.clone())
                 .attr("tags", doc.name_tag(&[net, "endpoints"])),
         );
-        doc.add(
-            Area::Network,
-            Res::resource("aws_vpc_security_group_ingress_rule", address(&[&group, "tcp_443_from_vpc"]))
-                .attr("security_group_id", reference("aws_security_group", &group, "id"))
-                .attr("description", format!("https from network {net} to the AWS service endpoints"))
-                .attr("ip_protocol", "tcp")
-                .attr("from_port", 443)
-                .attr("to_port", 443)
-                .attr("cidr_ipv4", network.cidr.to_string()),
-        );
+        for source in decisions::app_server_groups(model) {
+            let Some(source) = model.security_groups.get(source) else { continue };
+            let source = source.name.as_str();
+            doc.add(
+                Area::Network,
+                Res::resource("aws_vpc_security_group_ingress_rule", address(&[&group, "tcp_443_from", source]))
+                    .attr("security_group_id", reference("aws_security_group", &group, "id"))
+                    .attr("description", format!("https from {source} to the VPC endpoints"))
+                    .attr("ip_protocol", "tcp")
+                    .attr("from_port", 443)
+                    .attr("to_port", 443)
+                    .attr("referenced_security_group_id", reference("aws_security_group", source, "id")),
+            );
+        }
     }
 }
 
@@ -290,7 +295,7 @@ fn flow_logs(doc: &mut Doc<'_>) {
             .attr("log_destination_type", "cloud-watch-logs")
             .attr("log_destination", group_arn)
             .attr("iam_role_arn", reference("aws_iam_role", &name, "arn"))
-            .attr("max_aggregation_interval", 60)
+            .attr("max_aggregation_interval", decisions::FLOW_LOG_AGGREGATION)
             .attr("tags", doc.name_tag(&[net, "flow-logs"])),
     );
 }
@@ -330,6 +335,12 @@ fn vpn(doc: &mut Doc<'_>) {
                 .attr("type", "ipsec.1")
                 .attr("static_routes_only", true)
                 .attr("tags", doc.name_tag(&[name])),
+        );
+        super::layout::output(
+            doc,
+            &address(&[name, "vpn_connection_id"]),
+            format!("VPN connection {name} (download its configuration for the customer gateway)"),
+            reference("aws_vpn_connection", name, "id"),
         );
         for route in &vpn.routes {
             doc.add(

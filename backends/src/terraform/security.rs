@@ -203,9 +203,9 @@ pub struct Statement {
     /// Resources (references or templates), or none.
     pub resources: Vec<Expression>,
     /// Principals: type (`Service`, `AWS`) and identifiers.
-    pub principals: Vec<(&'static str, Vec<String>)>,
+    pub principals: Vec<(&'static str, Vec<Expression>)>,
     /// Conditions: test, variable, values.
-    pub conditions: Vec<(&'static str, &'static str, Vec<String>)>,
+    pub conditions: Vec<(&'static str, &'static str, Vec<Expression>)>,
 }
 
 impl Statement {
@@ -228,8 +228,8 @@ impl Statement {
             effect: "Deny",
             actions: actions.iter().map(|a| (*a).to_string()).collect(),
             resources,
-            principals: vec![("AWS", vec!["*".to_string()])],
-            conditions: vec![("Bool", "aws:SecureTransport", vec!["false".to_string()])],
+            principals: vec![("AWS", vec![Expression::from("*")])],
+            conditions: vec![("Bool", "aws:SecureTransport", vec![Expression::from("false")])],
         }
     }
 
@@ -240,14 +240,24 @@ impl Statement {
     }
 
     /// Add a principal.
-    pub fn principal(mut self, ty: &'static str, identifiers: &[&str]) -> Statement {
-        self.principals.push((ty, identifiers.iter().map(|i| (*i).to_string()).collect()));
+    pub fn principal(self, ty: &'static str, identifiers: &[&str]) -> Statement {
+        self.principal_expr(ty, identifiers.iter().map(|i| Expression::from(*i)).collect())
+    }
+
+    /// Add a principal whose identifiers are expressions (references).
+    pub fn principal_expr(mut self, ty: &'static str, identifiers: Vec<Expression>) -> Statement {
+        self.principals.push((ty, identifiers));
         self
     }
 
     /// Add a condition.
-    pub fn condition(mut self, test: &'static str, variable: &'static str, values: &[&str]) -> Statement {
-        self.conditions.push((test, variable, values.iter().map(|v| (*v).to_string()).collect()));
+    pub fn condition(self, test: &'static str, variable: &'static str, values: &[&str]) -> Statement {
+        self.condition_expr(test, variable, values.iter().map(|v| Expression::from(*v)).collect())
+    }
+
+    /// Add a condition whose values are expressions (references).
+    pub fn condition_expr(mut self, test: &'static str, variable: &'static str, values: Vec<Expression>) -> Statement {
+        self.conditions.push((test, variable, values));
         self
     }
 
@@ -262,7 +272,7 @@ impl Statement {
         for (ty, identifiers) in &self.principals {
             builder = builder.add_block(nested(
                 "principals",
-                [("type", Expression::from(*ty)), ("identifiers", strings(identifiers))],
+                [("type", Expression::from(*ty)), ("identifiers", list(identifiers.clone()))],
             ));
         }
         for (test, variable, values) in &self.conditions {
@@ -271,7 +281,7 @@ impl Statement {
                 [
                     ("test", Expression::from(*test)),
                     ("variable", Expression::from(*variable)),
-                    ("values", strings(values)),
+                    ("values", list(values.clone())),
                 ],
             ));
         }
