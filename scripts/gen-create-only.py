@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Regenerate deploy/data/create-only.json: which properties of each resource
+type mhac emits force a replacement when they change.
+
+The data come from the CloudFormation resource provider schemas that ship in
+the PyPI package cfn-lint (`createOnlyProperties`, and
+`conditionalCreateOnlyProperties` for properties that replace only in some
+cases). The types are every type in the CloudFormation templates built from
+examples/*.mha, plus the stateful types `mhac apply` guards, plus any given
+with --type.
+
+    pip install cfn-lint        # scripts/test-requirements.txt pins the version
+    scripts/gen-create-only.py  # from the repository root; builds with cargo
+
+The table is committed; tests/create_only_table.rs fails when the backend
+emits a type the table lacks.
+"""
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+
+# Types whose replacement or removal loses data (mhac-deploy's stateful list):
+# always in the table, whether or not an example uses them.
+STATEFUL = [
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBCluster",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::ElastiCache::CacheCluster",
+    "AWS::EFS::FileSystem",
+    "AWS::S3::Bucket",
+]
+
+REGION = "us-east-1"
+
+
+def built_types(root):
+    """Resource types in the templates built from every example."""
+    types = set()
+    for example in sorted(glob.glob(os.path.join(root, "examples", "*.mha"))):
+        out = subprocess.run(
+            ["cargo", "run", "--quiet", "--bin", "mhac", "--", "build", example, "--target", "cloudformation"],
+            cwd=root,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        template = json.loads(out)
+        for resource in template.get("Resources", {}).values():
+            types.add(resource["Type"])
+    return types
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--type", action="append", default=[], help="also include this resource type")
+    parser.add_argument("--output", default="deploy/data/create-only.json")
+    args = parser.parse_args()
+
+    from importlib.metadata import version
+
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    types = built_types(root) | set(STATEFUL) | set(args.type)
+    table = {}
+    for type_name in sorted(types):
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(REGION, type_name).schema
+        table[type_name] = {
+            "create_only": sorted(schema.get("createOnlyProperties", [])),
+            "conditional": sorted(schema.get("conditionalCreateOnlyProperties", [])),
+        }
+    document = {
+        "generated_by": "scripts/gen-create-only.py",
+        "source": f"cfn-lint {version('cfn-lint')} resource provider schemas ({REGION})",
+        "types": table,
+    }
+    path = os.path.join(root, args.output)
+    with open(path + ".tmp", "w", encoding="utf-8") as out:
+        json.dump(document, out, indent=2, sort_keys=False)
+        out.write("\n")
+    os.replace(path + ".tmp", path)
+    print(f"{args.output}: {len(table)} resource types", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
