@@ -43,17 +43,16 @@ pub fn status_command(stack: &str, region: &str) -> String {
     format!("mhac status --stack {stack} --region {region} --watch")
 }
 
-/// Deploy a plan. `saved` is true when the plan comes from a file: then the
-/// deployed template must still be the one the plan was made against.
+/// Deploy. `saved` is the plan file being applied, if any: then the
+/// deployed template must still be the one that plan was made against.
 pub async fn apply(
     client: &Client,
-    saved_plan: &Plan,
-    saved: bool,
+    desired: &Desired,
+    saved: Option<&Plan>,
     options: &ApplyOptions,
     console: &mut Console,
 ) -> Result<Outcome, Error> {
-    let desired = saved_plan.desired();
-    let (info, plan) = plan(client, &desired).await?;
+    let (info, plan) = plan(client, desired).await?;
     if let Some(info) = &info {
         if info.is_busy() {
             return Err(Error::msg(format!(
@@ -70,7 +69,7 @@ pub async fn apply(
             )));
         }
     }
-    if saved && plan.deployed_template_sha256 != saved_plan.deployed_template_sha256 {
+    if let Some(saved_plan) = saved.filter(|p| p.deployed_template_sha256 != plan.deployed_template_sha256) {
         let describe = |hash: &Option<String>| match hash {
             Some(hash) => format!("template sha256:{hash}"),
             None => "no stack".to_string(),

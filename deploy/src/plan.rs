@@ -395,7 +395,10 @@ impl Plan {
             s.add, s.modify, s.replace, s.remove
         );
         if self.changes.is_empty() {
-            let _ = writeln!(out, "\nNo changes: the deployed stack matches the source.");
+            let _ = match self.deployed_template_sha256 {
+                Some(_) => writeln!(out, "\nNo changes: the deployed stack matches the source."),
+                None => writeln!(out, "\nNo changes: the template has no resources to create."),
+            };
             return out;
         }
         let (destructive, other): (Vec<&PlannedChange>, Vec<&PlannedChange>) =
