@@ -255,8 +255,8 @@ pub fn diff(deployed: Option<&Value>, new: &Value, changed_parameters: &BTreeSet
         let mut progressed = false;
         for (id, new_resource) in &new {
             let Some(old_resource) = old.get(id) else { continue };
-            if out.get(id).is_some_and(|c| c.action == Action::Replace) {
-                continue;
+            if !direct.contains_key(id) {
+                continue; // Its type changed: a replacement already.
             }
             let new_props = properties(new_resource);
             let old_props = properties(old_resource);
@@ -390,6 +390,11 @@ mod tests {
         // The subnet's VpcId is create-only and refers to the replaced VPC.
         assert_eq!(by["SubnetA"].action, Action::Replace);
         assert_eq!(by["SubnetA"].replaced_because, vec!["VpcId"]);
+        // A resource replaced for its own reasons still lists the others.
+        let mut new = vpc_stack("10.1.0.0/16", "a");
+        new["Resources"]["SubnetA"]["Properties"]["CidrBlock"] = json!("10.1.1.0/24");
+        let changes = diff(Some(&vpc_stack("10.0.0.0/16", "a")), &new, &BTreeSet::new());
+        assert_eq!(by_id(&changes)["SubnetA"].replaced_because, vec!["CidrBlock", "VpcId"]);
         assert_eq!(by["SubnetA"].caused_by, vec!["VpcId (Vpc is replaced)"]);
         // LogGroupName is create-only and substitutes the VPC's ID.
         assert_eq!(by["Log"].action, Action::Replace);
