@@ -37,12 +37,13 @@ STATEFUL = [
 REGION = "us-east-1"
 
 
-def built_types(root):
+def built_types(root, mhac):
     """Resource types in the templates built from every example."""
+    command = [mhac] if mhac else ["cargo", "run", "--quiet", "--bin", "mhac", "--"]
     types = set()
     for example in sorted(glob.glob(os.path.join(root, "examples", "*.mha"))):
         out = subprocess.run(
-            ["cargo", "run", "--quiet", "--bin", "mhac", "--", "build", example, "--target", "cloudformation"],
+            command + ["build", example, "--target", "cloudformation"],
             cwd=root,
             check=True,
             capture_output=True,
@@ -57,7 +58,8 @@ def built_types(root):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--type", action="append", default=[], help="also include this resource type")
-    parser.add_argument("--output", default="deploy/data/create-only.json")
+    parser.add_argument("--output", default="deploy/data/create-only.json", help="relative to the repository root")
+    parser.add_argument("--mhac", help="an mhac binary to build the examples with (default: cargo run)")
     args = parser.parse_args()
 
     from importlib.metadata import version
@@ -65,7 +67,7 @@ def main():
     from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    types = built_types(root) | set(STATEFUL) | set(args.type)
+    types = built_types(root, args.mhac) | set(STATEFUL) | set(args.type)
     table = {}
     for type_name in sorted(types):
         schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(REGION, type_name).schema
