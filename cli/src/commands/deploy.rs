@@ -60,7 +60,8 @@ fn template_and_origins(model: &CheckedModel, source: &Source) -> (Value, BTreeM
     (template, origins)
 }
 
-/// The deployment's parameters, with the template's key for each.
+/// The deployment's parameters, with the template's key for each. A
+/// parameter the template does not declare (nothing uses it) needs no value.
 fn param_specs(model: &CheckedModel, template: &Value) -> Vec<ParamSpec> {
     let declared = template.get("Parameters").and_then(Value::as_object);
     model
@@ -73,7 +74,8 @@ fn param_specs(model: &CheckedModel, template: &Value) -> Vec<ParamSpec> {
             } else {
                 pascal
             };
-            ParamSpec { key, source_name: param.name.text.clone(), required: param.default.is_none() }
+            let in_template = declared.is_some_and(|d| d.contains_key(&key));
+            ParamSpec { key, source_name: param.name.text.clone(), required: param.default.is_none() && in_template }
         })
         .collect()
 }
@@ -143,6 +145,10 @@ pub fn desired(
         let _ = stderr.lock().write_all(text.as_bytes());
         return Err(EXIT_ERRORS);
     }
+    // Values for parameters the template does not declare would make
+    // CloudFormation refuse the change set.
+    let declared = template.get("Parameters").and_then(Value::as_object);
+    let values = resolved.values.into_iter().filter(|(key, _)| declared.is_some_and(|d| d.contains_key(key))).collect();
     Ok(Desired {
         source: Some(source.name.clone()),
         stack: stack.map_or_else(|| model.deployment.name.text.clone(), str::to_string),
@@ -150,7 +156,7 @@ pub fn desired(
         prod: model.deployment.is_prod(),
         template,
         origins,
-        parameters: resolved.values,
+        parameters: values,
     })
 }
 
