@@ -50,5 +50,8 @@ fn the_table_is_what_the_script_generates() {
     };
     let generated = read(&out);
     let committed = read(&support::root().join("deploy/data/create-only.json"));
-    assert_eq!(generated["types"], committed["types"], "deploy/data/create-only.json is stale: run scripts/gen-create-only.py");
+    assert_eq!(
+        generated["types"], committed["types"],
+        "deploy/data/create-only.json is stale: run scripts/gen-create-only.py"
+    );
 }
