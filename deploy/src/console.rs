@@ -73,6 +73,14 @@ impl Console {
         }
     }
 
+    /// Update the live display only (nothing is printed otherwise).
+    pub fn progress(&self, done: usize, text: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done as u64);
+            bar.set_message(text.to_string());
+        }
+    }
+
     /// Stop the progress display.
     pub fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {

@@ -172,7 +172,7 @@ pub async fn apply(
         total,
         &plan.origins,
         console,
-        &format!("{verb} stack {} ({total} resource changes)", plan.stack),
+        &format!("{verb} stack {} ({total} resource change{})", plan.stack, if total == 1 { "" } else { "s" }),
     )
     .await?;
     if outcome == Outcome::Done {
@@ -249,7 +249,9 @@ pub fn compare_with_service(plan: &Plan, service: &[ServiceChange]) -> Compariso
             ("Add", Some(Action::Add)) | ("Remove", Some(Action::Remove)) => {}
             ("Add", _) if plan.deployed_template_sha256.is_some() && deployed.contains(id) => spurious_adds += 1,
             ("Modify", Some(action @ (Action::Modify | Action::Replace))) => {
-                let replacement = change.replacement.as_deref().unwrap_or("False");
+                // Without a Replacement field (a local emulator omits it) the
+                // service makes no claim to compare.
+                let Some(replacement) = change.replacement.as_deref() else { continue };
                 let causes: Vec<String> =
                     change.recreation.iter().map(|(name, how)| format!("{name} ({how})")).collect();
                 let causes =
@@ -420,11 +422,8 @@ async fn watch(
         match info {
             None => return Ok(("DELETE_COMPLETE".to_string(), None, seen)),
             Some(info) if is_terminal(&info.status) && !info.is_review() => {
-                console.event(
-                    if is_success(&info.status) { total } else { finished.len().min(total) },
-                    &info.status,
-                    false,
-                );
+                console
+                    .progress(if is_success(&info.status) { total } else { finished.len().min(total) }, &info.status);
                 return Ok((info.status, info.reason, seen));
             }
             Some(_) => backoff.wait().await,

@@ -452,7 +452,11 @@ fn render_groups(out: &mut String, changes: &[&PlannedChange]) {
         }
     }
     for (origin, items) in groups {
-        let heading = origin.map_or("no longer in the source".to_string(), Origin::describe);
+        let heading = match origin {
+            Some(origin) => origin.describe(),
+            None if items.iter().all(|c| c.diff.action == Action::Remove) => "no longer in the source".to_string(),
+            None => "not from a source component".to_string(),
+        };
         let _ = writeln!(out, "  {heading}");
         let adds: Vec<&str> =
             items.iter().filter(|c| c.diff.action == Action::Add).map(|c| c.diff.logical_id.as_str()).collect();
