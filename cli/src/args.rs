@@ -27,6 +27,9 @@ pub enum MessageFormat {
 pub enum Target {
     /// An AWS CloudFormation template.
     Cloudformation,
+    /// A Terraform configuration: a directory of `.tf` files with `-o DIR`,
+    /// else every file on standard output after a `# file: NAME` line.
+    Terraform,
     /// A deployment plan (JSON) against the deployed stack, for `mhac apply`.
     Plan,
 }
@@ -59,7 +62,7 @@ pub enum Command {
         /// What to generate.
         #[arg(long, short, value_enum, default_value_t = Target::Cloudformation)]
         target: Target,
-        /// Write here instead of standard output.
+        /// Write here instead of standard output (a directory for Terraform).
         #[arg(long, short)]
         output: Option<PathBuf>,
         /// Template format (CloudFormation).
@@ -68,6 +71,14 @@ pub enum Command {
         /// Diagnostic output format.
         #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
         message_format: MessageFormat,
+        /// Keep the Terraform state in this S3 bucket (Terraform; overrides
+        /// the bucket of the source's `state` block).
+        #[arg(long, value_name = "BUCKET")]
+        state_bucket: Option<String>,
+        /// Object key of the Terraform state (Terraform; default the
+        /// `state` block's, else `DEPLOYMENT/terraform.tfstate`).
+        #[arg(long, value_name = "KEY")]
+        state_key: Option<String>,
         /// Stack name (plan target; default: the deployment's name).
         #[arg(long)]
         stack: Option<String>,

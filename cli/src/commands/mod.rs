@@ -21,8 +21,31 @@ pub fn run(cli: Cli) -> u8 {
         Command::Build { file, target: Target::Plan, output, message_format, stack, aws, params, .. } => {
             plan::build(&file, stack.as_deref(), output.as_deref(), message_format, &aws, &params)
         }
-        Command::Build { file, target, output, format, message_format, .. } => {
-            build::run(&file, target, output.as_deref(), format, message_format)
+        Command::Build {
+            file,
+            target,
+            output,
+            format,
+            message_format,
+            state_bucket,
+            state_key,
+            stack,
+            aws,
+            params,
+        } => {
+            let deploy_options = stack.is_some()
+                || aws.profile.is_some()
+                || aws.region.is_some()
+                || aws.endpoint_url.is_some()
+                || !params.param.is_empty()
+                || params.params.is_some();
+            if deploy_options {
+                return fail(
+                    "--stack, --profile, --region, --endpoint-url, --param and --params apply to --target plan only",
+                );
+            }
+            let terraform = mhac_backends::terraform::Options { state_bucket, state_key };
+            build::run(&file, target, output.as_deref(), format, message_format, &terraform)
         }
         Command::Plan { file, stack, output, message_format, aws, params } => {
             plan::run(&file, stack.as_deref(), output.as_deref(), message_format, &aws, &params)
