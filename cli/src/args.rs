@@ -20,6 +20,8 @@ pub enum MessageFormat {
     Human,
     /// A versioned JSON document.
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub and others).
+    Sarif,
 }
 
 /// Build targets.
@@ -164,6 +166,17 @@ pub enum Command {
         /// A code such as MHA403.
         code: String,
     },
+    /// Format files in place in the canonical layout.
+    Fmt {
+        /// Files to format.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Change nothing: list the files that would change and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the language server on standard input and output (for editors).
+    Lsp,
 }
 
 /// How to reach AWS (the SDK's default credential chain otherwise).

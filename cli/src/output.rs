@@ -13,6 +13,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     };
     let mut file = tempfile::Builder::new().prefix(".mhac-").suffix(".tmp").tempfile_in(dir)?;
     file.write_all(contents)?;
+    readable(file.as_file())?;
     file.as_file().sync_all()?;
     file.persist(path).map_err(|error| error.error)?;
     Ok(())

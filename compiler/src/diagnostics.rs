@@ -333,7 +333,7 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 
 /// `help:` text for an unknown name: "did you mean `x`?" or the list of
 /// valid names when it is short.
-pub fn suggestion_help<'a>(name: &str, what: &str, candidates: &[&'a str]) -> String {
+pub fn suggestion_help(name: &str, what: &str, candidates: &[&str]) -> String {
     if let Some(best) = did_you_mean(name, candidates.iter().copied()) {
         return format!("did you mean `{best}`?");
     }

@@ -43,8 +43,8 @@ pub fn run(
         Target::Cloudformation => {
             let template = mhac_backends::cloudformation::template(model);
             match format {
-                TemplateFormat::Json => mhac_backends::cloudformation::to_json(&template),
-                TemplateFormat::Yaml => mhac_backends::cloudformation::to_yaml(&template),
+                TemplateFormat::Json => mhac_backends::cloudformation::to_json(&template.body),
+                TemplateFormat::Yaml => mhac_backends::cloudformation::to_yaml(&template.body),
             }
         }
         Target::Terraform => {

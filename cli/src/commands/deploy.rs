@@ -52,12 +52,17 @@ pub fn operation_error(error: &mhac_deploy::aws::Error) -> u8 {
 
 /// The template and, per logical ID, the source component that produces it.
 fn template_and_origins(model: &CheckedModel, source: &Source) -> (Value, BTreeMap<String, Origin>) {
-    // The backend does not report origins yet: every resource is shown
-    // without its source component until it does.
-    let template = mhac_backends::cloudformation::template(model);
-    let _ = LineIndex::new(&source.text);
-    let origins: BTreeMap<String, Origin> = BTreeMap::new();
-    (template, origins)
+    let built = mhac_backends::cloudformation::template(model);
+    let index = LineIndex::new(&source.text);
+    let origins = built
+        .origins
+        .into_iter()
+        .map(|(id, origin)| {
+            let line = index.line_of(origin.span.start) + 1;
+            (id, Origin { kind: origin.kind.to_string(), name: origin.name, file: source.name.clone(), line })
+        })
+        .collect();
+    (built.body, origins)
 }
 
 /// The deployment's parameters, with the template's key for each. A

@@ -6,6 +6,7 @@ mod check;
 mod deploy;
 mod destroy;
 mod explain;
+mod fmt;
 mod plan;
 mod status;
 
@@ -58,6 +59,11 @@ pub fn run(cli: Cli) -> u8 {
         }
         Command::Status { stack, watch, aws } => status::run(&stack, watch, &aws),
         Command::Explain { code } => explain::run(&code),
+        Command::Fmt { files, check } => fmt::run(&files, check),
+        Command::Lsp => match mhac_lsp::run_stdio() {
+            Ok(()) => crate::EXIT_OK,
+            Err(error) => fail(&format!("language server: {error}")),
+        },
     }
 }
 
@@ -83,6 +89,7 @@ pub(crate) fn report_to_stderr(source: &Source, format: MessageFormat) {
             render::human_all(source.diagnostics(), &source.name, &source.text, human_options(stderr.is_terminal()))
         }
         MessageFormat::Json => json_report(&[source]),
+        MessageFormat::Sarif => sarif_report(&[source]),
     };
     let _ = stderr.lock().write_all(text.as_bytes());
 }
@@ -92,6 +99,15 @@ pub(crate) fn json_report(sources: &[&Source]) -> String {
     let files: Vec<(&str, &str, &[mhac_compiler::diagnostics::Diagnostic])> =
         sources.iter().map(|s| (s.name.as_str(), s.text.as_str(), s.diagnostics())).collect();
     let mut out = serde_json::to_string_pretty(&render::json(&files)).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// The SARIF 2.1.0 log of several sources, with a trailing newline.
+pub(crate) fn sarif_report(sources: &[&Source]) -> String {
+    let files: Vec<(&str, &str, &[mhac_compiler::diagnostics::Diagnostic])> =
+        sources.iter().map(|s| (s.name.as_str(), s.text.as_str(), s.diagnostics())).collect();
+    let mut out = serde_json::to_string_pretty(&mhac_compiler::sarif::sarif(&files)).unwrap_or_default();
     out.push('\n');
     out
 }

@@ -119,10 +119,9 @@ fn resync(text: &str, item_start: usize, error_pos: usize) -> usize {
 
 /// Whether `rest` starts with a top-level keyword followed by a space.
 fn starts_top_level(rest: &str) -> bool {
-    TOP_LEVEL_KEYWORDS.iter().any(|keyword| {
-        rest.starts_with(keyword)
-            && rest[keyword.len()..].starts_with(|c: char| c == ' ' || c == '\t' || c == '{' || c == '"')
-    })
+    TOP_LEVEL_KEYWORDS
+        .iter()
+        .any(|keyword| rest.starts_with(keyword) && rest[keyword.len()..].starts_with([' ', '\t', '{', '"']))
 }
 
 /// Find brackets nested deeper than [`MAX_DEPTH`]; report the first and
