@@ -2,13 +2,12 @@
 //! source file into the deployment to make (template, source origins,
 //! parameters), AWS clients, and the async runtime.
 
-use super::{fail, human_options, report_to_stderr};
+use super::{fail, report_to_stderr};
 use crate::args::{AwsArgs, MessageFormat, ParamArgs};
 use crate::source::{Source, load};
 use crate::{EXIT_ERRORS, EXIT_USAGE};
 use mhac_compiler::diagnostics::{Code, Diagnostic};
 use mhac_compiler::model::CheckedModel;
-use mhac_compiler::render;
 use mhac_compiler::span::LineIndex;
 use mhac_deploy::aws::AwsOptions;
 use mhac_deploy::ops::Outcome;
@@ -16,7 +15,7 @@ use mhac_deploy::params::{self, ParamSpec};
 use mhac_deploy::plan::{Desired, Origin};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 
 /// Exit code when the user stopped watching with Ctrl-C.
@@ -95,7 +94,7 @@ pub fn desired(
     params: &ParamArgs,
     message_format: MessageFormat,
 ) -> Result<Desired, u8> {
-    let source = load(file).map_err(|message| fail(&message))?;
+    let mut source = load(file).map_err(|message| fail(&message))?;
     report_to_stderr(&source, message_format);
     let Some(model) = source.compilation.checked() else { return Err(EXIT_ERRORS) };
     let (template, origins) = template_and_origins(model, &source);
@@ -131,23 +130,8 @@ pub fn desired(
                     ))
             })
             .collect();
-        let stderr = std::io::stderr();
-        let text = match message_format {
-            MessageFormat::Human => {
-                render::human_all(&diagnostics, &source.name, &source.text, human_options(stderr.is_terminal()))
-            }
-            MessageFormat::Json => {
-                let mut out = serde_json::to_string_pretty(&render::json(&[(
-                    source.name.as_str(),
-                    source.text.as_str(),
-                    diagnostics.as_slice(),
-                )]))
-                .unwrap_or_default();
-                out.push('\n');
-                out
-            }
-        };
-        let _ = stderr.lock().write_all(text.as_bytes());
+        source.compilation.diagnostics = diagnostics;
+        report_to_stderr(&source, message_format);
         return Err(EXIT_ERRORS);
     }
     // Values for parameters the template does not declare would make

@@ -68,7 +68,8 @@ pub fn run(
             }
             text
         }
-        MessageFormat::Json => {
+        // SARIF is for diagnostics: the plan itself is reported as JSON.
+        MessageFormat::Json | MessageFormat::Sarif => {
             let mut text = serde_json::to_string_pretty(&plan.report_json()).unwrap_or_default();
             text.push('\n');
             text
