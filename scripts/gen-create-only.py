@@ -6,8 +6,9 @@ The data come from the CloudFormation resource provider schemas that ship in
 the PyPI package cfn-lint (`createOnlyProperties`, and
 `conditionalCreateOnlyProperties` for properties that replace only in some
 cases). The types are every type in the CloudFormation templates built from
-examples/*.mha, plus the stateful types `mhac apply` guards, plus any given
-with --type.
+examples/*.mha, every resource type named in the backend's source
+(backends/src/cloudformation/, for options no example uses), the stateful
+types `mhac apply` guards, and any given with --type.
 
     pip install cfn-lint        # scripts/test-requirements.txt pins the version
     scripts/gen-create-only.py  # from the repository root; builds with cargo
@@ -20,6 +21,7 @@ import argparse
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -55,6 +57,25 @@ def built_types(root, mhac):
     return types
 
 
+def source_types(root):
+    """Resource type names written in the CloudFormation backend's source."""
+    types = set()
+    for path in glob.glob(os.path.join(root, "backends", "src", "cloudformation", "**", "*.rs"), recursive=True):
+        with open(path, encoding="utf-8") as source:
+            types.update(re.findall(r'"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)"', source.read()))
+    return types
+
+
+def has_schema(type_name):
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    try:
+        PROVIDER_SCHEMA_MANAGER.get_resource_schema(REGION, type_name)
+        return True
+    except Exception:  # cfn-lint raises its own ResourceNotFoundError
+        return False
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--type", action="append", default=[], help="also include this resource type")
@@ -67,7 +88,10 @@ def main():
     from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    types = built_types(root, args.mhac) | set(STATEFUL) | set(args.type)
+    required = built_types(root, args.mhac) | set(STATEFUL) | set(args.type)
+    # Names in the source that are not resource types (metadata keys such as
+    # AWS::CloudFormation::Interface) have no schema and are skipped.
+    types = required | {t for t in source_types(root) if has_schema(t)}
     table = {}
     for type_name in sorted(types):
         schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(REGION, type_name).schema

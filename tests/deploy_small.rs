@@ -63,13 +63,7 @@ fn replan(moto: &Moto, dir: &Path, draft: &str, name: &str) -> String {
 }
 
 fn bucket_names(moto: &Moto) -> Vec<String> {
-    let mut names: Vec<String> = moto
-        .models("s3", "FakeBucket")
-        .iter()
-        .filter_map(|b| b.get("name").and_then(Value::as_str).map(str::to_string))
-        .collect();
-    names.sort();
-    names
+    moto.buckets()
 }
 
 #[test]
@@ -125,12 +119,13 @@ fn small_stack_updates_are_reported_as_modify_or_replace() {
     // prediction is checked above and the outcome through the template.)
 
     // The same again: nothing to do, and no change set is made.
-    let before = moto.change_sets();
+    let before = moto.change_sets("small");
     let p3 = replan(&moto, dir.path(), &d2, "p3.json");
     let run = moto.run(&["apply", &p3]);
     run.expect_code(0);
-    assert!(run.stdout().to_lowercase().contains("no changes"), "{}", run.all());
-    assert_eq!(moto.change_sets(), before, "a no-op apply made a change set");
+    assert!(run.stdout().contains("No changes: the deployed stack matches the source."), "{}", run.all());
+    assert!(!run.stdout().contains("The service found nothing to change"), "a change set was made\n{}", run.all());
+    assert_eq!(moto.change_sets("small"), before, "a no-op apply made a change set");
 }
 
 #[test]
@@ -144,7 +139,7 @@ fn stateful_replacement_and_removal_need_allow_replace() {
     // BucketName is create-only: a replacement, refused before any change.
     let d1 = draft(dir.path(), "d1.json", "files", false, bucket(Some("mhac-test-files-b")));
     let p1 = replan(&moto, dir.path(), &d1, "p1.json");
-    let change_sets = moto.change_sets();
+    let change_sets = moto.change_sets("files");
     let run = moto.run(&["apply", &p1]);
     run.expect_code(1);
     let out = run.stdout();
@@ -155,7 +150,7 @@ fn stateful_replacement_and_removal_need_allow_replace() {
         run.all()
     );
     assert!(out.contains("--allow-replace files"), "{}", run.all());
-    assert_eq!(moto.change_sets(), change_sets, "a refused apply made a change set");
+    assert_eq!(moto.change_sets("files"), change_sets, "a refused apply made a change set");
     assert_eq!(bucket_names(&moto), vec!["mhac-test-files-a"]);
 
     // Naming another component does not allow it; naming this one does.
@@ -191,11 +186,11 @@ fn a_stale_plan_is_refused() {
     let p1 = replan(&moto, dir.path(), &d1, "p1.json");
     let p2 = replan(&moto, dir.path(), &d2, "p2.json");
     moto.run(&["apply", &p2]).expect_code(0);
-    let change_sets = moto.change_sets();
+    let change_sets = moto.change_sets("stale");
     let run = moto.run(&["apply", &p1]);
     run.expect_code(1);
     assert!(run.stdout().contains("changed since the plan was made"), "{}", run.all());
-    assert_eq!(moto.change_sets(), change_sets);
+    assert_eq!(moto.change_sets("stale"), change_sets);
     // Planning it again makes it current.
     let p1 = replan(&moto, dir.path(), &p1, "p1-again.json");
     moto.run(&["apply", &p1]).expect_code(0);

@@ -42,7 +42,7 @@ impl Error {
         E: std::error::Error + ProvideErrorMetadata + 'static,
     {
         match error.as_service_error() {
-            Some(service) => Error {
+            Some(service) if service.code().is_some() || service.message().is_some() => Error {
                 code: service.code().map(str::to_string),
                 message: format!(
                     "{call} failed: {}{}",
@@ -50,7 +50,7 @@ impl Error {
                     service.message().unwrap_or("(no message)")
                 ),
             },
-            None => Error { code: None, message: format!("{call} failed: {}", DisplayErrorContext(&error)) },
+            _ => Error { code: None, message: format!("{call} failed: {}", DisplayErrorContext(&error)) },
         }
     }
 

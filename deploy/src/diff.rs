@@ -310,6 +310,9 @@ pub fn diff(deployed: Option<&Value>, new: &Value, changed_parameters: &BTreeSet
                     }
                 }
             }
+            if entry.is_none() && !hard.is_empty() {
+                may_replace_because.insert(format!("unknown: no create-only data for {ty}"));
+            }
             let action = if replaced_because.is_empty() { Action::Modify } else { Action::Replace };
             let change = ResourceDiff {
                 logical_id: id.clone(),
@@ -471,6 +474,14 @@ mod tests {
         assert_eq!(by["Lt"].action, Action::Modify);
         assert_eq!(by["Asg"].action, Action::Modify);
         assert_eq!(by["Asg"].caused_by, vec!["LaunchTemplate (may change: Lt is modified)"]);
+    }
+
+    #[test]
+    fn unknown_types_are_flagged() {
+        let t = |v: &str| json!({ "Resources": { "X": { "Type": "Custom::Thing", "Properties": { "A": v } } } });
+        let changes = diff(Some(&t("1")), &t("2"), &BTreeSet::new());
+        assert_eq!(changes[0].action, Action::Modify);
+        assert_eq!(changes[0].may_replace_because, vec!["unknown: no create-only data for Custom::Thing"]);
     }
 
     #[test]

@@ -81,7 +81,100 @@ pub fn suspects(template: &Value, parameters: &BTreeMap<String, String>, error: 
             return named;
         }
     }
-    by_type.into_iter().map(|(id, _)| id.clone()).collect()
+    if !by_type.is_empty() {
+        return by_type.into_iter().map(|(id, _)| id.clone()).collect();
+    }
+    // The subject of the error code (`CertificateNotFound` → certificate)
+    // in a resource's property names (`Certificates`).
+    let subjects: Vec<String> = code_words(error.code.as_deref().unwrap_or(""))
+        .into_iter()
+        .filter(|w| w.len() >= 4 && !GENERIC_WORDS.contains(&w.as_str()))
+        .collect();
+    resources
+        .iter()
+        .filter(|(_, resource)| {
+            let mut keys = Vec::new();
+            if let Some(props) = resource.get("Properties") {
+                keys_in(props, &mut keys);
+            }
+            keys.iter().any(|k| subjects.iter().any(|w| k.to_ascii_lowercase().contains(w.as_str())))
+        })
+        .map(|(id, _)| (*id).clone())
+        .collect()
+}
+
+/// Words of error codes that say what went wrong, not to what.
+const GENERIC_WORDS: &[&str] = &[
+    "invalid",
+    "found",
+    "already",
+    "exists",
+    "exceeded",
+    "limit",
+    "malformed",
+    "error",
+    "exception",
+    "validation",
+    "request",
+    "parameter",
+    "value",
+    "conflict",
+    "denied",
+    "access",
+    "failure",
+    "failed",
+    "unavailable",
+    "state",
+    "dependency",
+    "quota",
+    "notfound",
+    "unsupported",
+    "operation",
+];
+
+/// `InvalidSubnet.Conflict` → `invalid`, `subnet`, `conflict`;
+/// `DBInstanceNotFound` → `db`, `instance`, `not`, `found`.
+fn code_words(code: &str) -> Vec<String> {
+    let chars: Vec<char> = code.chars().collect();
+    let mut words = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1).copied();
+        let boundary = c.is_ascii_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_ascii_lowercase() || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+            });
+        if boundary && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        current.push(c.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+fn keys_in(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                if !key.starts_with("Fn::") && key != "Ref" {
+                    out.push(key.clone());
+                }
+                keys_in(item, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| keys_in(item, out)),
+        _ => {}
+    }
 }
 
 fn strings_in(value: &Value, parameters: &BTreeMap<String, String>, out: &mut Vec<String>) {
@@ -153,5 +246,16 @@ mod tests {
             vec!["Net"]
         );
         assert_eq!(suspects(&template, &params, &error("Throttling", "Rate exceeded")), Vec::<String>::new());
+        let listener = json!({ "Resources": {
+            "Https": { "Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {
+                "Port": 443, "Certificates": [{ "CertificateArn": { "Ref": "Cert" } }] } },
+            "Http": { "Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": { "Port": 80 } }
+        } });
+        assert_eq!(
+            suspects(&listener, &BTreeMap::new(), &error("CertificateNotFound", "Supplied certificate was not found")),
+            vec!["Https"]
+        );
+        assert_eq!(code_words("InvalidSubnet.Conflict"), vec!["invalid", "subnet", "conflict"]);
+        assert_eq!(code_words("DBInstanceNotFound"), vec!["db", "instance", "not", "found"]);
     }
 }

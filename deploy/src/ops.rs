@@ -136,7 +136,7 @@ pub async fn apply(
         .replaced_by_service
         .iter()
         .filter_map(|id| plan.changes.iter().find(|c| &c.diff.logical_id == id))
-        .filter(|c| c.stateful && !c.allow_names().iter().any(|n| options.allow_replace.iter().any(|a| a == n)))
+        .filter(|c| c.stateful && !c.allowed_by(&options.allow_replace))
         .map(|c| (c.allow_name().to_string(), format!("{} (the service says it will be replaced)", describe_change(c))))
         .collect();
     if !service_refused.is_empty() {

@@ -69,6 +69,23 @@ impl PlannedChange {
         names
     }
 
+    /// Whether `--allow-replace` names this change: its component's name
+    /// or its logical ID; for a resource no longer in the source, also a
+    /// name whose CloudFormation form (`moodle_data` → `MoodleData`) starts
+    /// its logical ID, since logical IDs are built from source names.
+    pub fn allowed_by(&self, allow: &[String]) -> bool {
+        let names = self.allow_names();
+        allow.iter().any(|a| {
+            names.contains(&a.as_str())
+                || (self.component.is_none() && {
+                    let prefix = mhac_compiler::model::pascal_case(a);
+                    self.diff.logical_id.strip_prefix(&prefix).is_some_and(|rest| {
+                        !prefix.is_empty() && rest.chars().next().is_none_or(|c| c.is_ascii_uppercase())
+                    })
+                })
+        })
+    }
+
     /// The name to suggest for `--allow-replace`.
     pub fn allow_name(&self) -> &str {
         self.component.as_ref().map_or(&self.diff.logical_id, |c| &c.name)
@@ -250,8 +267,25 @@ pub fn secret_parameters(template: &Value) -> BTreeSet<String> {
 
 /// Parameters whose value differs from the deployed one. A parameter not
 /// given takes its template default. Secret parameters are compared only
-/// when the service shows their value (it does not).
+/// when the service shows their value (it does not). An SSM-typed
+/// parameter's deployed value is compared only when it is an SSM path: a
+/// local emulator reports the resolved value (an AMI ID) in its place,
+/// which says nothing about the path.
 pub fn changed_parameters(desired: &Desired, deployed: &Deployed) -> BTreeSet<String> {
+    let ssm_typed: BTreeSet<String> = desired
+        .template
+        .get("Parameters")
+        .and_then(Value::as_object)
+        .map(|params| {
+            params
+                .iter()
+                .filter(|(_, p)| {
+                    p.get("Type").and_then(Value::as_str).is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value<"))
+                })
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default();
     let defaults: BTreeMap<String, String> = desired
         .template
         .get("Parameters")
@@ -267,7 +301,8 @@ pub fn changed_parameters(desired: &Desired, deployed: &Deployed) -> BTreeSet<St
         .filter(|key| {
             let new = desired.parameters.get(*key).or(defaults.get(*key));
             let old = deployed.parameters.get(*key);
-            old.is_none_or(|old| old != "****") && new != old
+            let resolved = ssm_typed.contains(*key) && old.is_some_and(|old| !old.starts_with('/'));
+            old.is_none_or(|old| old != "****") && !resolved && new != old
         })
         .cloned()
         .collect()
@@ -372,11 +407,7 @@ impl Plan {
 
     /// Destructive changes to stateful resources that `allow` does not name.
     pub fn refused<'p>(&'p self, allow: &[String]) -> Vec<&'p PlannedChange> {
-        self.changes
-            .iter()
-            .filter(|c| c.needs_permission())
-            .filter(|c| !c.allow_names().iter().any(|name| allow.iter().any(|a| a == name)))
-            .collect()
+        self.changes.iter().filter(|c| c.needs_permission()).filter(|c| !c.allowed_by(allow)).collect()
     }
 
     /// The plan for people: summary first, then destructive changes, then
@@ -552,6 +583,15 @@ mod tests {
         let destructive = text.find("Destructive changes").expect("section");
         assert!(text[destructive..].contains("! FilesBucket (AWS::S3::Bucket): replace, because BucketName cannot change in place [stateful: needs --allow-replace files]"), "{text}");
         assert!(text.contains("--allow-replace files."), "{text}");
+        // A removed resource: its old component's name, by its logical ID.
+        let mut removed = template("10.0.0.0/16", "b");
+        removed["Resources"].as_object_mut().expect("object").remove("FilesBucket");
+        let mut d = desired(removed);
+        d.origins.remove("FilesBucket");
+        let plan = Plan::new(&d, Some(&deployed(&old)));
+        assert_eq!(plan.refused(&[]).len(), 1);
+        assert!(plan.refused(&["files".to_string()]).is_empty());
+        assert_eq!(plan.refused(&["file".to_string()]).len(), 1);
     }
 
     #[test]
@@ -578,6 +618,14 @@ mod tests {
         assert!(changed_parameters(&d, &dep).is_empty());
         d.parameters.insert("A".into(), "y".into());
         assert_eq!(changed_parameters(&d, &dep), BTreeSet::from(["A".to_string()]));
+        let ssm = json!({ "Parameters": { "Image": { "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+            "Default": "/aws/service/ami" } }, "Resources": {} });
+        let d = desired(ssm.clone());
+        let mut dep = deployed(&ssm);
+        dep.parameters = BTreeMap::from([("Image".into(), "ami-123".into())]);
+        assert!(changed_parameters(&d, &dep).is_empty());
+        dep.parameters = BTreeMap::from([("Image".into(), "/aws/service/other".into())]);
+        assert_eq!(changed_parameters(&d, &dep), BTreeSet::from(["Image".to_string()]));
         assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

@@ -50,9 +50,17 @@ impl Moto {
     /// A plain HTTP/1.0 request; the response body, or `None` when the
     /// server does not answer.
     pub fn request(&self, method: &str, path: &str) -> Option<String> {
+        self.send(method, path, "", "")
+    }
+
+    fn send(&self, method: &str, path: &str, headers: &str, body: &str) -> Option<String> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         stream.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
-        let request = format!("{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\n\r\n", self.port);
+        let request = format!(
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n{headers}Content-Length: {}\r\n\r\n{body}",
+            self.port,
+            body.len()
+        );
         stream.write_all(request.as_bytes()).ok()?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).ok()?;
@@ -61,15 +69,47 @@ impl Moto {
         head.starts_with("HTTP/1.").then(|| body.to_string())
     }
 
+    /// An unsigned `Authorization` header whose credential scope routes a
+    /// request to `service` (moto does not check signatures).
+    fn auth(service: &str) -> String {
+        format!(
+            "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n"
+        )
+    }
+
+    /// An AWS JSON-protocol call (`X-Amz-Target`); the response body.
+    pub fn json_call(&self, service: &str, target: &str, body: &str) -> String {
+        let headers =
+            format!("{}Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: {target}\r\n", Moto::auth(service));
+        self.send("POST", "/", &headers, body).expect("moto answers")
+    }
+
+    /// An AWS query-protocol call (`Action=...&Version=...`); the XML answer.
+    pub fn query(&self, service: &str, form: &str) -> String {
+        let headers = format!("{}Content-Type: application/x-www-form-urlencoded\r\n", Moto::auth(service));
+        self.send("POST", "/", &headers, form).expect("moto answers")
+    }
+
+    /// S3 bucket names (ListBuckets).
+    pub fn buckets(&self) -> Vec<String> {
+        let xml = self.send("GET", "/", &Moto::auth("s3"), "").expect("moto answers");
+        let mut names = xml_values(&xml, "Name");
+        names.sort();
+        names
+    }
+
+    /// Request an ACM certificate (the HTTPS listener needs one that exists)
+    /// and return its ARN.
+    pub fn certificate(&self) -> String {
+        let body =
+            self.json_call("acm", "CertificateManager.RequestCertificate", r#"{"DomainName":"moodle.example.edu"}"#);
+        let value: serde_json::Value = serde_json::from_str(&body).expect("a JSON answer");
+        value["CertificateArn"].as_str().expect("a certificate ARN").to_string()
+    }
+
     /// Empty the server.
     pub fn reset(&self) {
         self.request("POST", "/moto-api/reset").expect("moto resets");
-    }
-
-    /// Everything the server holds (`/moto-api/data.json`).
-    pub fn data(&self) -> serde_json::Value {
-        let body = self.request("GET", "/moto-api/data.json").expect("moto answers");
-        serde_json::from_str(&body).expect("data.json is JSON")
     }
 
     /// `mhac` pointed at this server through `AWS_ENDPOINT_URL`.
@@ -95,37 +135,32 @@ impl Moto {
         Run(self.mhac().args(args).output().expect("mhac runs"))
     }
 
-    /// Every stack the server holds, deleted ones included: (name, status).
-    pub fn stacks(&self) -> Vec<(String, String)> {
-        let data = self.data();
-        let mut out: Vec<(String, String)> = data
-            .pointer("/cloudformation/Stack")
-            .and_then(|s| s.as_array())
-            .into_iter()
-            .flatten()
-            .map(|stack| {
-                let field = |key: &str| stack.get(key).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                (field("name"), field("status"))
-            })
-            .collect();
-        out.sort();
-        out
-    }
-
-    /// The status of the live stack called `name`, if there is one.
+    /// The status of the live stack called `name`, if there is one
+    /// (DescribeStacks).
     pub fn stack_status(&self, name: &str) -> Option<String> {
-        self.stacks().into_iter().filter(|(n, s)| n == name && s != "DELETE_COMPLETE").map(|(_, s)| s).next()
+        let xml = self.query("cloudformation", &format!("Action=DescribeStacks&Version=2010-05-15&StackName={name}"));
+        xml_values(&xml, "StackStatus").into_iter().find(|status| status != "DELETE_COMPLETE")
     }
 
-    /// The server's models of one kind: `("ec2", "Subnet")`.
-    pub fn models(&self, service: &str, kind: &str) -> Vec<serde_json::Value> {
-        self.data().pointer(&format!("/{service}/{kind}")).and_then(|v| v.as_array()).cloned().unwrap_or_default()
+    /// How many change sets the stack has (ListChangeSets).
+    pub fn change_sets(&self, stack: &str) -> usize {
+        let xml = self.query("cloudformation", &format!("Action=ListChangeSets&Version=2010-05-15&StackName={stack}"));
+        xml_values(&xml, "ChangeSetId").len()
     }
+}
 
-    /// How many change sets the server holds.
-    pub fn change_sets(&self) -> usize {
-        self.models("cloudformation", "ChangeSet").len()
+/// The text of every `<tag>...</tag>` in an XML answer (leaf elements).
+pub fn xml_values(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find(&open) {
+        rest = &rest[start + open.len()..];
+        let Some(end) = rest.find(&close) else { break };
+        out.push(rest[..end].to_string());
+        rest = &rest[end + close.len()..];
     }
+    out
 }
 
 impl Drop for Moto {
