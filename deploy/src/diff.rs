@@ -73,13 +73,17 @@ pub struct ResourceDiff {
 const ATTRIBUTES: &[&str] =
     &["DeletionPolicy", "UpdateReplacePolicy", "DependsOn", "Metadata", "Condition", "UpdatePolicy", "CreationPolicy"];
 
+/// Attributes that change when their resource is updated in place (most,
+/// such as an ARN, do not).
+const VOLATILE_ATTRIBUTES: &[&str] = &["LatestVersionNumber", "DefaultVersionNumber"];
+
 /// A reference from a property to a resource or a parameter.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Reference {
     /// `Ref`, or `${Name}` in `Fn::Sub`: the physical ID or parameter value.
     Ref(String),
     /// `Fn::GetAtt`, or `${Name.Attr}` in `Fn::Sub`: an attribute.
-    GetAtt(String),
+    GetAtt(String, String),
 }
 
 fn collect_references(value: &Value, out: &mut BTreeSet<Reference>) {
@@ -94,14 +98,15 @@ fn collect_references(value: &Value, out: &mut BTreeSet<Reference>) {
                 match map.get("Fn::GetAtt") {
                     Some(Value::Array(parts)) => {
                         if let Some(Value::String(name)) = parts.first() {
-                            out.insert(Reference::GetAtt(name.clone()));
+                            let attribute = parts.get(1).and_then(Value::as_str).unwrap_or("");
+                            out.insert(Reference::GetAtt(name.clone(), attribute.to_string()));
                         }
                         parts.iter().skip(1).for_each(|part| collect_references(part, out));
                         return;
                     }
                     Some(Value::String(dotted)) => {
-                        let name = dotted.split('.').next().unwrap_or(dotted);
-                        out.insert(Reference::GetAtt(name.to_string()));
+                        let (name, attribute) = dotted.split_once('.').unwrap_or((dotted, ""));
+                        out.insert(Reference::GetAtt(name.to_string(), attribute.to_string()));
                         return;
                     }
                     _ => {}
@@ -145,7 +150,7 @@ fn sub_references(text: &str, local: &BTreeSet<String>, out: &mut BTreeSet<Refer
             continue;
         }
         match inner.split_once('.') {
-            Some((name, _)) => out.insert(Reference::GetAtt(name.to_string())),
+            Some((name, attribute)) => out.insert(Reference::GetAtt(name.to_string(), attribute.to_string())),
             None => out.insert(Reference::Ref(inner.to_string())),
         };
     }
@@ -267,9 +272,9 @@ pub fn diff(deployed: Option<&Value>, new: &Value, changed_parameters: &BTreeSet
                 let mut references = BTreeSet::new();
                 collect_references(value, &mut references);
                 for reference in references {
-                    let (name, is_getatt) = match &reference {
+                    let (name, volatile) = match &reference {
                         Reference::Ref(name) => (name, false),
-                        Reference::GetAtt(name) => (name, true),
+                        Reference::GetAtt(name, attribute) => (name, VOLATILE_ATTRIBUTES.contains(&attribute.as_str())),
                     };
                     let target = out.get(name).map(|c| c.action);
                     if changed_parameters.contains(name) && !new.contains_key(name) {
@@ -280,7 +285,7 @@ pub fn diff(deployed: Option<&Value>, new: &Value, changed_parameters: &BTreeSet
                         changed.insert(key.clone());
                         hard.insert(key.clone());
                         caused_by.insert(format!("{key} ({name} is replaced)"));
-                    } else if is_getatt && target == Some(Action::Modify) {
+                    } else if volatile && target == Some(Action::Modify) {
                         changed.insert(key.clone());
                         caused_by.insert(format!("{key} (may change: {name} is modified)"));
                     }
@@ -477,6 +482,19 @@ mod tests {
     }
 
     #[test]
+    fn an_arn_of_a_modified_resource_does_not_change() {
+        let t = |tag: &str| {
+            json!({ "Resources": {
+                "B": { "Type": "AWS::S3::Bucket", "Properties": { "Tags": [{ "Key": "T", "Value": tag }] } },
+                "P": { "Type": "AWS::S3::BucketPolicy", "Properties": { "Bucket": { "Ref": "B" },
+                    "PolicyDocument": { "Resource": { "Fn::Sub": "${B.Arn}/*" } } } } } })
+        };
+        let changes = diff(Some(&t("a")), &t("b"), &BTreeSet::new());
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].logical_id, "B");
+    }
+
+    #[test]
     fn unknown_types_are_flagged() {
         let t = |v: &str| json!({ "Resources": { "X": { "Type": "Custom::Thing", "Properties": { "A": v } } } });
         let changes = diff(Some(&t("1")), &t("2"), &BTreeSet::new());
@@ -489,6 +507,9 @@ mod tests {
         let mut out = BTreeSet::new();
         collect_references(&json!({ "Fn::Sub": ["${A}-${B.Arn}-${!C}-${D}", { "D": { "Ref": "E" } }] }), &mut out);
         let names: Vec<_> = out.into_iter().collect();
-        assert_eq!(names, vec![Reference::Ref("A".into()), Reference::Ref("E".into()), Reference::GetAtt("B".into())]);
+        assert_eq!(
+            names,
+            vec![Reference::Ref("A".into()), Reference::Ref("E".into()), Reference::GetAtt("B".into(), "Arn".into())]
+        );
     }
 }
