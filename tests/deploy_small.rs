@@ -83,6 +83,8 @@ fn small_stack_updates_are_reported_as_modify_or_replace() {
     let out = run.stdout();
     assert!(out.contains("0 to add, 1 to modify, 0 to replace, 0 to remove"), "{}", run.all());
     assert!(out.contains("~ Vpc (AWS::EC2::VPC): modify Tags"), "{}", run.all());
+    // The plan asks the service for a change set (and deletes it).
+    assert!(out.contains("The service's change set agrees with this plan."), "{}", run.all());
     let p1 = replan(&moto, dir.path(), &d1, "p1.json");
     let run = moto.run(&["apply", &p1]);
     run.expect_code(0);

@@ -30,6 +30,41 @@ pub async fn plan(client: &Client, desired: &Desired) -> Result<(Option<StackInf
     Ok((info, Plan::new(desired, deployed.as_ref())))
 }
 
+/// Confirm a plan for an existing stack with the service: create a change
+/// set, compare its changes with the prediction, and delete it. Records the
+/// service's verdict in the plan (`service_check`). New stacks and empty
+/// plans are not checked: a change set for a new stack would create it (in
+/// review), and an empty plan has nothing to confirm.
+pub async fn confirm_with_service(client: &Client, plan: &mut Plan) -> Result<(), Error> {
+    if plan.deployed_template_sha256.is_none() || plan.is_empty() {
+        return Ok(());
+    }
+    let body = aws::template_body(&plan.template)?;
+    let name = format!("mhac-plan-{}", millis());
+    let id = aws::create_change_set(
+        client,
+        &plan.stack,
+        &name,
+        ChangeSetKind::Update,
+        &body,
+        &plan.parameters,
+        &plan.capabilities,
+    )
+    .await?;
+    let outcome = aws::wait_change_set(client, &id).await;
+    aws::delete_change_set(client, &id).await;
+    plan.service_check = Some(match outcome? {
+        ChangeSetOutcome::Ready(changes) => compare_with_service(plan, &changes).notes,
+        ChangeSetOutcome::NoChanges => vec!["the service's change set lists no change".to_string()],
+        ChangeSetOutcome::Failed(reason) => vec![format!("the service refused a change set: {reason}")],
+    });
+    Ok(())
+}
+
+fn millis() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
+}
+
 /// Options of `apply`.
 #[derive(Clone, Debug, Default)]
 pub struct ApplyOptions {
@@ -102,10 +137,7 @@ pub async fn apply(
 
     let body = aws::template_body(&plan.template)?;
     let kind = if plan.deployed_template_sha256.is_some() { ChangeSetKind::Update } else { ChangeSetKind::Create };
-    let name = format!(
-        "mhac-{}",
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
-    );
+    let name = format!("mhac-{}", millis());
     let started = Instant::now();
     let change_set =
         aws::create_change_set(client, &plan.stack, &name, kind, &body, &plan.parameters, &plan.capabilities).await?;

@@ -202,6 +202,11 @@ pub struct Plan {
     pub summary: Summary,
     /// The changes: destructive first, grouped by source component.
     pub changes: Vec<PlannedChange>,
+    /// How a change set from the service compares with the prediction: no
+    /// entry when there was none to ask for (a new stack, no changes), no
+    /// notes when it agrees, else one note per difference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_check: Option<Vec<String>>,
     /// Logical ID → source component, for mapping failures to source lines.
     pub origins: BTreeMap<String, Origin>,
     /// The template to deploy.
@@ -341,6 +346,7 @@ impl Plan {
             parameters: desired.parameters.clone(),
             summary: Summary::of(&changes),
             changes,
+            service_check: None,
             origins: desired.origins.clone(),
             template: desired.template.clone(),
         }
@@ -397,6 +403,7 @@ impl Plan {
             "parameters": self.parameters.keys().collect::<Vec<_>>(),
             "summary": self.summary,
             "changes": self.changes,
+            "service_check": self.service_check,
         })
     }
 
@@ -441,6 +448,18 @@ impl Plan {
         if !other.is_empty() {
             let _ = writeln!(out, "\n{}:", if destructive.is_empty() { "Changes" } else { "Other changes" });
             render_groups(&mut out, &other);
+        }
+        match &self.service_check {
+            Some(notes) if notes.is_empty() => {
+                let _ = writeln!(out, "\nThe service's change set agrees with this plan.");
+            }
+            Some(notes) => {
+                let _ = writeln!(out, "\nThe service's change set differs from mhac's prediction:");
+                for note in notes {
+                    let _ = writeln!(out, "  {note}");
+                }
+            }
+            None => {}
         }
         let needs: Vec<&PlannedChange> = self.changes.iter().filter(|c| c.needs_permission()).collect();
         if !needs.is_empty() {

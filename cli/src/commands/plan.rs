@@ -28,9 +28,10 @@ fn make_plan(
     };
     block_on(async {
         let client = mhac_deploy::aws::client(&aws_options(aws), Some(&desired.region)).await;
-        ops::plan(&client, &desired).await
+        let (_, mut plan) = ops::plan(&client, &desired).await?;
+        ops::confirm_with_service(&client, &mut plan).await?;
+        Ok(plan)
     })?
-    .map(|(_, plan)| plan)
     .map_err(|e| operation_error(&e))
 }
 
