@@ -219,6 +219,29 @@ fn a_failed_deployment_exits_non_zero_and_names_the_resource() {
 }
 
 #[test]
+fn a_named_profile_supplies_the_credentials() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let credentials =
+        write(dir.path(), "credentials", "[ci]\naws_access_key_id = testing\naws_secret_access_key = testing\n");
+    let config = write(dir.path(), "config", "[profile ci]\nregion = us-east-1\n");
+    let d0 = draft(dir.path(), "d0.json", "profiled", false, network("10.0.0.0/16", "10.0.1.0/24", "a"));
+    moto.run(&["apply", &d0]).expect_code(0);
+    let mut command = moto.mhac();
+    command
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_REGION")
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_CONFIG_FILE", &config);
+    let run =
+        moto::Run(command.args(["status", "--stack", "profiled", "--profile", "ci"]).output().expect("mhac runs"));
+    run.expect_code(0);
+    assert!(run.stdout().contains("Stack profiled in us-east-1: CREATE_COMPLETE"), "{}", run.all());
+}
+
+#[test]
 fn destroy_deletes_and_needs_confirmation_for_prod() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().expect("temp dir");
