@@ -188,7 +188,7 @@ fn adding_or_removing_a_component_changes_nothing_else() {
     let edits: &[(&str, &str, &str)] = &[
         // (component, text to remove, text to add)
         ("moodledata", "object_storage moodledata { versioning = true }", ""),
-        ("sessions", "cache sessions       { engine = redis, subnets = main.data, security_group = kv }", ""),
+        ("sessions", "cache sessions { engine = redis, subnets = main.data, security_group = kv }", ""),
         ("dataroot", "file_system dataroot { subnets = main.app, security_group = fs }", ""),
         ("backups", "", "object_storage backups { versioning = true }"),
         ("muc", "", "cache muc { engine = redis, subnets = main.data, security_group = kv, use = application }"),
