@@ -81,8 +81,12 @@ fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
     assert!(buckets.iter().any(|name| name.contains("moodledata")), "the moodledata bucket: {buckets:?}");
 
     // A second apply: nothing to do, no change set.
+    // (The same value from a parameters file this time.)
+    let params = dir.path().join("params.json");
+    let arn = cert.trim_start_matches("certificate_arn=");
+    std::fs::write(&params, format!("{{\"certificate_arn\": \"{arn}\"}}")).expect("params written");
     let change_sets = moto.change_sets("moodle-prod");
-    let run = moto.run(&["apply", "examples/moodle.mha", "--param", cert]);
+    let run = moto.run(&["apply", "examples/moodle.mha", "--params", &params.to_string_lossy()]);
     run.expect_code(0);
     assert!(run.stdout().contains("No changes: the deployed stack matches the source."), "{}", run.all());
     assert!(!run.stdout().contains("The service found nothing to change"), "a change set was made\n{}", run.all());
