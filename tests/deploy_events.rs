@@ -48,6 +48,7 @@ fn script(stack: &str, final_status: Option<&str>) -> Script {
             "The CIDR '10.0.1.0/24' conflicts with another subnet".into(),
         )),
         final_status: final_status.map(str::to_string),
+        existing: false,
     }
 }
 
@@ -124,4 +125,41 @@ fn ctrl_c_stops_watching_and_says_how_to_resume() {
         "{}",
         run.all()
     );
+}
+
+#[test]
+fn termination_protection_comes_off_only_after_confirmation() {
+    let fake = FakeCfn::start(Script {
+        stack: "guarded".into(),
+        resources: Vec::new(),
+        failure: None,
+        final_status: None,
+        existing: true,
+    });
+    let run = moto::Run(
+        mhac(&fake.endpoint)
+            .args(["destroy", "--stack", "guarded", "--region", "us-east-1"])
+            .output()
+            .expect("mhac runs"),
+    );
+    run.expect_code(1);
+    assert!(run.stderr().contains("refusing to delete stack guarded"), "{}", run.all());
+    assert!(
+        !fake.calls().iter().any(|c| c == "UpdateTerminationProtection" || c == "DeleteStack"),
+        "{:?}",
+        fake.calls()
+    );
+
+    let run = moto::Run(
+        mhac(&fake.endpoint)
+            .args(["destroy", "--stack", "guarded", "--region", "us-east-1", "--confirm-stack", "guarded"])
+            .output()
+            .expect("mhac runs"),
+    );
+    run.expect_code(0);
+    assert!(run.stdout().contains("Termination protection is off for guarded."), "{}", run.all());
+    assert!(run.stdout().contains("DELETE_COMPLETE"), "{}", run.all());
+    let calls = fake.calls();
+    let position = |action: &str| calls.iter().position(|c| c == action).unwrap_or(usize::MAX);
+    assert!(position("UpdateTerminationProtection") < position("DeleteStack"), "{calls:?}");
 }

@@ -22,6 +22,9 @@ pub struct Script {
     /// The final status, reached on the third DescribeStacks after the
     /// change set is executed; `None`: the creation never ends.
     pub final_status: Option<String>,
+    /// The stack exists from the start (CREATE_COMPLETE, termination
+    /// protection on) and DeleteStack deletes it.
+    pub existing: bool,
 }
 
 #[derive(Default)]
@@ -29,6 +32,8 @@ struct State {
     change_set: bool,
     executed: bool,
     polls: usize,
+    protected: bool,
+    deleted: bool,
     calls: Vec<String>,
 }
 
@@ -47,7 +52,7 @@ impl FakeCfn {
     pub fn start(script: Script) -> FakeCfn {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free local port");
         let endpoint = format!("http://{}", listener.local_addr().expect("bound"));
-        let state = Arc::new(Mutex::new(State::default()));
+        let state = Arc::new(Mutex::new(State { protected: script.existing, ..State::default() }));
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -89,7 +94,7 @@ fn serve(stream: TcpStream, script: &Script, state: &Mutex<State>) -> std::io::R
     reader.read_exact(&mut body)?;
     let body = String::from_utf8_lossy(&body).into_owned();
     let action = form_value(&body, "Action").unwrap_or("").to_string();
-    let (status, xml) = respond(&action, script, state);
+    let (status, xml) = respond(&action, &body, script, state);
     let mut stream = stream;
     write!(
         stream,
@@ -116,14 +121,16 @@ fn event(script: &Script, n: usize, logical: &str, ty: &str, status: &str, reaso
     )
 }
 
-fn respond(action: &str, script: &Script, state: &Mutex<State>) -> (&'static str, String) {
+fn respond(action: &str, body: &str, script: &Script, state: &Mutex<State>) -> (&'static str, String) {
     let Ok(mut state) = state.lock() else { return ("500 Internal Server Error", String::new()) };
     state.calls.push(action.to_string());
     let stack_id = format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{}/1", script.stack);
     let stack = "AWS::CloudFormation::Stack";
     match action {
         "DescribeStacks" => {
-            let status = if state.executed {
+            let status = if script.existing {
+                if state.deleted { "DELETE_COMPLETE" } else { "CREATE_COMPLETE" }.to_string()
+            } else if state.executed {
                 state.polls += 1;
                 match &script.final_status {
                     Some(status) if state.polls >= 3 => status.clone(),
@@ -143,8 +150,8 @@ fn respond(action: &str, script: &Script, state: &Mutex<State>) -> (&'static str
             ok(
                 action,
                 &format!(
-                    "<Stacks><member><StackName>{}</StackName><StackId>{stack_id}</StackId><CreationTime>{TIME}</CreationTime><StackStatus>{status}</StackStatus></member></Stacks>",
-                    script.stack
+                    "<Stacks><member><StackName>{}</StackName><StackId>{stack_id}</StackId><CreationTime>{TIME}</CreationTime><StackStatus>{status}</StackStatus><EnableTerminationProtection>{}</EnableTerminationProtection></member></Stacks>",
+                    script.stack, state.protected
                 ),
             )
         }
@@ -177,7 +184,23 @@ fn respond(action: &str, script: &Script, state: &Mutex<State>) -> (&'static str
             state.executed = true;
             ok(action, "")
         }
-        "UpdateTerminationProtection" => ok(action, &format!("<StackId>{stack_id}</StackId>")),
+        "UpdateTerminationProtection" => {
+            state.protected = form_value(body, "EnableTerminationProtection") == Some("true");
+            ok(action, &format!("<StackId>{stack_id}</StackId>"))
+        }
+        "DeleteStack" => {
+            if state.protected {
+                return (
+                    "400 Bad Request",
+                    format!(
+                        "<ErrorResponse xmlns=\"{NS}\"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack [{}] cannot be deleted while TerminationProtection is enabled</Message></Error><RequestId>r</RequestId></ErrorResponse>",
+                        script.stack
+                    ),
+                );
+            }
+            state.deleted = true;
+            ok(action, "")
+        }
         "DeleteChangeSet" => ok(action, ""),
         "DescribeStackEvents" => {
             // Newest first, as the service lists them.
