@@ -32,6 +32,8 @@ pub enum Target {
     /// A Terraform configuration: a directory of `.tf` files with `-o DIR`,
     /// else every file on standard output after a `# file: NAME` line.
     Terraform,
+    /// A deployment plan (JSON) against the deployed stack, for `mhac apply`.
+    Plan,
 }
 
 /// Template formats.
@@ -79,6 +81,85 @@ pub enum Command {
         /// `state` block's, else `DEPLOYMENT/terraform.tfstate`).
         #[arg(long, value_name = "KEY")]
         state_key: Option<String>,
+        /// Stack name (plan target; default: the deployment's name).
+        #[arg(long)]
+        stack: Option<String>,
+        /// AWS access (plan target).
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Parameter values (plan target).
+        #[command(flatten)]
+        params: ParamArgs,
+    },
+    /// Compare the source with the deployed stack and show what would change.
+    Plan {
+        /// The source file, or a plan file (`.json`) to plan again against
+        /// what is deployed now.
+        file: PathBuf,
+        /// Stack name (default: the deployment's name).
+        #[arg(long)]
+        stack: Option<String>,
+        /// Also write the plan (JSON) here, for `mhac apply PLAN`.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+        message_format: MessageFormat,
+        /// AWS access.
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Parameter values.
+        #[command(flatten)]
+        params: ParamArgs,
+    },
+    /// Deploy a source file or a saved plan through a CloudFormation change set.
+    Apply {
+        /// A source file (`.mha`) or a plan file (`.json`) from `mhac plan -o`.
+        file: PathBuf,
+        /// Allow replacing or removing this stateful component (a database,
+        /// cache, file system or bucket, by its source name). Repeatable.
+        #[arg(long, value_name = "NAME")]
+        allow_replace: Vec<String>,
+        /// Stack name (default: the deployment's name).
+        #[arg(long)]
+        stack: Option<String>,
+        /// Diagnostic output format.
+        #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+        message_format: MessageFormat,
+        /// AWS access.
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Parameter values.
+        #[command(flatten)]
+        params: ParamArgs,
+    },
+    /// Delete a deployed stack.
+    Destroy {
+        /// The source file (gives the stack name, region and profile).
+        #[arg(required_unless_present = "stack")]
+        file: Option<PathBuf>,
+        /// Stack name (default: the deployment's name).
+        #[arg(long)]
+        stack: Option<String>,
+        /// Confirm deleting a prod (or unknown) stack without a prompt: the
+        /// stack's name.
+        #[arg(long, value_name = "NAME")]
+        confirm_stack: Option<String>,
+        /// AWS access.
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Show a stack's state and recent events.
+    Status {
+        /// Stack name.
+        #[arg(long)]
+        stack: String,
+        /// Keep watching until a running operation ends.
+        #[arg(long)]
+        watch: bool,
+        /// AWS access.
+        #[command(flatten)]
+        aws: AwsArgs,
     },
     /// Print the long explanation of a diagnostic code.
     Explain {
@@ -96,4 +177,29 @@ pub enum Command {
     },
     /// Run the language server on standard input and output (for editors).
     Lsp,
+}
+
+/// How to reach AWS (the SDK's default credential chain otherwise).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct AwsArgs {
+    /// A named profile from the AWS config and credentials files.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// The region (default: the deployment's region).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Another endpoint, such as a local emulator (`AWS_ENDPOINT_URL` works too).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+/// Values of the deployment's `param`s.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ParamArgs {
+    /// A parameter value, by its source or template name. Repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub param: Vec<String>,
+    /// A JSON object of parameter values (`--param` wins over it).
+    #[arg(long = "params", value_name = "FILE")]
+    pub params: Option<PathBuf>,
 }

@@ -164,6 +164,8 @@ codes! {
     DuplicateAlarm = "MHA704", Error, Same, "two alarms on the same metric and comparison";
     AlarmsWithoutNotify = "MHA705", Warning, Same, "alarms that notify nobody";
     InvalidEmail = "MHA706", Error, Same, "invalid notification address";
+    // Deployment (plan, apply).
+    MissingParamValue = "MHA801", Error, Same, "required parameter without a value";
 }
 
 impl Code {

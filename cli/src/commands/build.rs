@@ -37,6 +37,9 @@ pub fn run(
         return EXIT_ERRORS;
     };
     let artifact = match target {
+        // `commands::run` sends this target to `plan::build`, which reads the
+        // deployed stack.
+        Target::Plan => return fail("the plan target needs AWS access: use `mhac plan` or `mhac build --target plan`"),
         Target::Cloudformation => {
             let template = mhac_backends::cloudformation::template(model);
             match format {

@@ -1,11 +1,16 @@
 //! One function per command.
 
+mod apply;
 mod build;
 mod check;
+mod deploy;
+mod destroy;
 mod explain;
 mod fmt;
+mod plan;
+mod status;
 
-use crate::args::{Cli, Command, MessageFormat};
+use crate::args::{Cli, Command, MessageFormat, Target};
 use crate::source::Source;
 use mhac_compiler::render::{self, HumanOptions};
 use std::io::{IsTerminal, Write};
@@ -14,10 +19,45 @@ use std::io::{IsTerminal, Write};
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check { files, message_format } => check::run(&files, message_format),
-        Command::Build { file, target, output, format, message_format, state_bucket, state_key } => {
+        Command::Build { file, target: Target::Plan, output, message_format, stack, aws, params, .. } => {
+            plan::build(&file, stack.as_deref(), output.as_deref(), message_format, &aws, &params)
+        }
+        Command::Build {
+            file,
+            target,
+            output,
+            format,
+            message_format,
+            state_bucket,
+            state_key,
+            stack,
+            aws,
+            params,
+        } => {
+            let deploy_options = stack.is_some()
+                || aws.profile.is_some()
+                || aws.region.is_some()
+                || aws.endpoint_url.is_some()
+                || !params.param.is_empty()
+                || params.params.is_some();
+            if deploy_options {
+                return fail(
+                    "--stack, --profile, --region, --endpoint-url, --param and --params apply to --target plan only",
+                );
+            }
             let terraform = mhac_backends::terraform::Options { state_bucket, state_key };
             build::run(&file, target, output.as_deref(), format, message_format, &terraform)
         }
+        Command::Plan { file, stack, output, message_format, aws, params } => {
+            plan::run(&file, stack.as_deref(), output.as_deref(), message_format, &aws, &params)
+        }
+        Command::Apply { file, allow_replace, stack, message_format, aws, params } => {
+            apply::run(&file, &allow_replace, stack.as_deref(), message_format, &aws, &params)
+        }
+        Command::Destroy { file, stack, confirm_stack, aws } => {
+            destroy::run(file.as_deref(), stack.as_deref(), confirm_stack.as_deref(), &aws)
+        }
+        Command::Status { stack, watch, aws } => status::run(&stack, watch, &aws),
         Command::Explain { code } => explain::run(&code),
         Command::Fmt { files, check } => fmt::run(&files, check),
         Command::Lsp => match mhac_lsp::run_stdio() {

@@ -1,0 +1,183 @@
+//! What `plan`, `apply`, `destroy` and `build --target plan` share: turning a
+//! source file into the deployment to make (template, source origins,
+//! parameters), AWS clients, and the async runtime.
+
+use super::{fail, report_to_stderr};
+use crate::args::{AwsArgs, MessageFormat, ParamArgs};
+use crate::source::{Source, load};
+use crate::{EXIT_ERRORS, EXIT_USAGE};
+use mhac_compiler::diagnostics::{Code, Diagnostic};
+use mhac_compiler::model::CheckedModel;
+use mhac_compiler::span::LineIndex;
+use mhac_deploy::aws::AwsOptions;
+use mhac_deploy::ops::Outcome;
+use mhac_deploy::params::{self, ParamSpec};
+use mhac_deploy::plan::{Desired, Origin};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+/// Exit code when the user stopped watching with Ctrl-C.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// The exit code of an operation's outcome.
+pub fn exit_code(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Done | Outcome::NoChanges => crate::EXIT_OK,
+        Outcome::Refused | Outcome::Failed => EXIT_ERRORS,
+        Outcome::Interrupted => EXIT_INTERRUPTED,
+    }
+}
+
+/// Run a future to completion on a single-threaded runtime.
+pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, u8> {
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => Ok(runtime.block_on(future)),
+        Err(error) => Err(fail(&format!("cannot start the async runtime: {error}"))),
+    }
+}
+
+/// AWS options from the command line.
+pub fn aws_options(aws: &AwsArgs) -> AwsOptions {
+    AwsOptions { profile: aws.profile.clone(), region: aws.region.clone(), endpoint_url: aws.endpoint_url.clone() }
+}
+
+/// An operation error: printed, exit 1.
+pub fn operation_error(error: &mhac_deploy::aws::Error) -> u8 {
+    let _ = writeln!(std::io::stderr(), "error: {error}");
+    EXIT_ERRORS
+}
+
+/// The template and, per logical ID, the source component that produces it.
+fn template_and_origins(model: &CheckedModel, source: &Source) -> (Value, BTreeMap<String, Origin>) {
+    let built = mhac_backends::cloudformation::template(model);
+    let index = LineIndex::new(&source.text);
+    let origins = built
+        .origins
+        .into_iter()
+        .map(|(id, origin)| {
+            let line = index.line_of(origin.span.start) + 1;
+            (id, Origin { kind: origin.kind.to_string(), name: origin.name, file: source.name.clone(), line })
+        })
+        .collect();
+    (built.body, origins)
+}
+
+/// The deployment's parameters, with the template's key for each. A
+/// parameter the template does not declare (nothing uses it) needs no value.
+fn param_specs(model: &CheckedModel, template: &Value) -> Vec<ParamSpec> {
+    let declared = template.get("Parameters").and_then(Value::as_object);
+    model
+        .params
+        .iter()
+        .map(|param| {
+            let pascal = param.name.pascal();
+            let key = if declared.is_some_and(|d| !d.contains_key(&pascal) && d.contains_key(&param.name.text)) {
+                param.name.text.clone()
+            } else {
+                pascal
+            };
+            let in_template = declared.is_some_and(|d| d.contains_key(&key));
+            ParamSpec { key, source_name: param.name.text.clone(), required: param.default.is_none() && in_template }
+        })
+        .collect()
+}
+
+/// Compile `file` and work out the deployment: stack, region, template,
+/// origins and parameter values. Diagnostics go to standard error; a
+/// missing required parameter is a diagnostic (MHA801), before any AWS call.
+pub fn desired(
+    file: &Path,
+    stack: Option<&str>,
+    aws: &AwsArgs,
+    params: &ParamArgs,
+    message_format: MessageFormat,
+) -> Result<Desired, u8> {
+    let mut source = load(file).map_err(|message| fail(&message))?;
+    report_to_stderr(&source, message_format);
+    let Some(model) = source.compilation.checked() else { return Err(EXIT_ERRORS) };
+    let (template, origins) = template_and_origins(model, &source);
+
+    let mut given = Vec::new();
+    if let Some(path) = &params.params {
+        let text = std::fs::read_to_string(path).map_err(|e| fail(&format!("cannot read {}: {e}", path.display())))?;
+        given.extend(params::parse_file(&text).map_err(|e| fail(&format!("{}: {e}", path.display())))?);
+    }
+    given.extend(params::parse_assignments(&params.param).map_err(|e| fail(&e))?);
+    let specs = param_specs(model, &template);
+    let resolved = params::resolve(&specs, &given);
+    if !resolved.unknown.is_empty() {
+        let declared: Vec<String> = specs.iter().map(|s| format!("`{}`", s.source_name)).collect();
+        return Err(fail(&format!(
+            "unknown parameter{} {}: the deployment declares {}",
+            if resolved.unknown.len() == 1 { "" } else { "s" },
+            resolved.unknown.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+            if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
+        )));
+    }
+    if !resolved.missing.is_empty() {
+        let diagnostics: Vec<Diagnostic> = resolved
+            .missing
+            .iter()
+            .filter_map(|spec| model.params.iter().find(|p| p.name.text == spec.source_name))
+            .map(|param| {
+                Diagnostic::new(Code::MissingParamValue, format!("parameter `{}` needs a value", param.name.text))
+                    .primary(param.name.span, "declared here without a default")
+                    .help(format!(
+                        "pass `--param {}=VALUE` (or a `--params FILE` holding it), or give the parameter a default",
+                        param.name.text
+                    ))
+            })
+            .collect();
+        source.compilation.diagnostics = diagnostics;
+        report_to_stderr(&source, message_format);
+        return Err(EXIT_ERRORS);
+    }
+    // Values for parameters the template does not declare would make
+    // CloudFormation refuse the change set.
+    let declared = template.get("Parameters").and_then(Value::as_object);
+    let values = resolved.values.into_iter().filter(|(key, _)| declared.is_some_and(|d| d.contains_key(key))).collect();
+    Ok(Desired {
+        source: Some(source.name.clone()),
+        stack: stack.map_or_else(|| model.deployment.name.text.clone(), str::to_string),
+        region: aws.region.clone().unwrap_or_else(|| model.deployment.region.clone()),
+        prod: model.deployment.is_prod(),
+        template,
+        origins,
+        parameters: values,
+    })
+}
+
+/// Refuse options that a saved plan fixes.
+pub fn check_plan_options(
+    plan: &mhac_deploy::plan::Plan,
+    stack: Option<&str>,
+    aws: &AwsArgs,
+    params: &ParamArgs,
+) -> Result<(), u8> {
+    if stack.is_some_and(|s| s != plan.stack) {
+        return Err(fail(&format!("the plan is for stack {}; it cannot be applied to another stack", plan.stack)));
+    }
+    if aws.region.as_deref().is_some_and(|r| r != plan.region) {
+        return Err(fail(&format!("the plan is for region {}; it cannot be applied in another region", plan.region)));
+    }
+    if !params.param.is_empty() || params.params.is_some() {
+        return Err(fail("a saved plan carries its parameter values: make a new plan to change them"));
+    }
+    Ok(())
+}
+
+/// Whether `path` names a plan file rather than a source file.
+pub fn is_plan_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// Read a plan file.
+pub fn read_plan(path: &Path) -> Result<mhac_deploy::plan::Plan, u8> {
+    let text = std::fs::read_to_string(path).map_err(|e| fail(&format!("cannot read {}: {e}", path.display())))?;
+    mhac_deploy::plan::Plan::from_json(&text).map_err(|e| {
+        let _ = writeln!(std::io::stderr(), "error: {}: {e}", path.display());
+        EXIT_USAGE
+    })
+}

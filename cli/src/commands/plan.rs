@@ -1,0 +1,106 @@
+//! `mhac plan FILE`: compare the source with the deployed stack; and
+//! `mhac build FILE --target plan`, which writes the same plan as JSON.
+
+use super::deploy::{aws_options, block_on, check_plan_options, desired, is_plan_file, operation_error, read_plan};
+use super::fail;
+use crate::EXIT_OK;
+use crate::args::{AwsArgs, MessageFormat, ParamArgs};
+use crate::output::write_atomic;
+use mhac_deploy::ops;
+use mhac_deploy::plan::Plan;
+use std::io::Write;
+use std::path::Path;
+
+fn make_plan(
+    file: &Path,
+    stack: Option<&str>,
+    aws: &AwsArgs,
+    params: &ParamArgs,
+    message_format: MessageFormat,
+) -> Result<Plan, u8> {
+    // A saved plan is planned again against what is deployed now.
+    let desired = if is_plan_file(file) {
+        let plan = read_plan(file)?;
+        check_plan_options(&plan, stack, aws, params)?;
+        plan.desired()
+    } else {
+        desired(file, stack, aws, params, message_format)?
+    };
+    block_on(async {
+        let client = mhac_deploy::aws::client(&aws_options(aws), Some(&desired.region)).await;
+        let (_, mut plan) = ops::plan(&client, &desired).await?;
+        ops::confirm_with_service(&client, &mut plan).await?;
+        Ok(plan)
+    })?
+    .map_err(|e| operation_error(&e))
+}
+
+fn write_plan(plan: &Plan, path: &Path) -> Result<(), u8> {
+    write_atomic(path, plan.to_json().as_bytes()).map_err(|e| fail(&format!("cannot write {}: {e}", path.display())))
+}
+
+/// `mhac plan`.
+pub fn run(
+    file: &Path,
+    stack: Option<&str>,
+    output: Option<&Path>,
+    message_format: MessageFormat,
+    aws: &AwsArgs,
+    params: &ParamArgs,
+) -> u8 {
+    let plan = match make_plan(file, stack, aws, params, message_format) {
+        Ok(plan) => plan,
+        Err(code) => return code,
+    };
+    if let Some(path) = output {
+        if let Err(code) = write_plan(&plan, path) {
+            return code;
+        }
+    }
+    let text = match message_format {
+        MessageFormat::Human => {
+            let mut text = plan.render();
+            if let Some(path) = output {
+                text.push_str(&format!(
+                    "\nPlan written to {}: apply it with `mhac apply {}`.\n",
+                    path.display(),
+                    path.display()
+                ));
+            }
+            text
+        }
+        // SARIF is for diagnostics: the plan itself is reported as JSON.
+        MessageFormat::Json | MessageFormat::Sarif => {
+            let mut text = serde_json::to_string_pretty(&plan.report_json()).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    EXIT_OK
+}
+
+/// `mhac build --target plan`: the plan file, to `output` or standard output.
+pub fn build(
+    file: &Path,
+    stack: Option<&str>,
+    output: Option<&Path>,
+    message_format: MessageFormat,
+    aws: &AwsArgs,
+    params: &ParamArgs,
+) -> u8 {
+    let plan = match make_plan(file, stack, aws, params, message_format) {
+        Ok(plan) => plan,
+        Err(code) => return code,
+    };
+    match output {
+        Some(path) => match write_plan(&plan, path) {
+            Ok(()) => EXIT_OK,
+            Err(code) => code,
+        },
+        None => {
+            let _ = std::io::stdout().lock().write_all(plan.to_json().as_bytes());
+            EXIT_OK
+        }
+    }
+}

@@ -1,0 +1,489 @@
+//! The CloudFormation API: client set-up and the calls plan, apply, destroy
+//! and status make. Credentials, profiles, retries and timeouts are the AWS
+//! SDK's (aws-config's default chain).
+
+use crate::plan::Deployed;
+use aws_config::BehaviorVersion;
+use aws_sdk_cloudformation::Client;
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, TemplateStage};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+/// CloudFormation accepts a template body of at most this many bytes in a
+/// request (larger templates must be uploaded to S3 first).
+pub const MAX_TEMPLATE_BODY: usize = 51_200;
+
+/// An error talking to AWS, as one readable message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    /// The service's error code, when it sent one.
+    pub code: Option<String>,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Error {
+    /// An error with a message only.
+    pub fn msg(message: impl Into<String>) -> Error {
+        Error { code: None, message: message.into() }
+    }
+
+    fn from_sdk<E>(call: &str, error: aws_sdk_cloudformation::error::SdkError<E>) -> Error
+    where
+        E: std::error::Error + ProvideErrorMetadata + 'static,
+    {
+        match error.as_service_error() {
+            Some(service) if service.code().is_some() || service.message().is_some() => Error {
+                code: service.code().map(str::to_string),
+                message: format!(
+                    "{call} failed: {}{}",
+                    service.code().map(|c| format!("{c}: ")).unwrap_or_default(),
+                    service.message().unwrap_or("(no message)")
+                ),
+            },
+            _ => Error { code: None, message: format!("{call} failed: {}", DisplayErrorContext(&error)) },
+        }
+    }
+
+    /// Whether the error says the stack does not exist.
+    fn is_missing_stack(&self) -> bool {
+        self.code.as_deref() == Some("ValidationError") && self.message.contains("does not exist")
+    }
+}
+
+/// How to reach AWS.
+#[derive(Clone, Debug, Default)]
+pub struct AwsOptions {
+    /// A named profile from the shared config files.
+    pub profile: Option<String>,
+    /// The region; overrides the source's.
+    pub region: Option<String>,
+    /// A different endpoint (a local emulator); `AWS_ENDPOINT_URL` works too.
+    pub endpoint_url: Option<String>,
+}
+
+/// A CloudFormation client from the default credential chain and the given
+/// options. `region` is the source's region, used when `--region` is not
+/// given; without either, the SDK's own region chain (environment, profile)
+/// decides.
+pub async fn client(options: &AwsOptions, region: Option<&str>) -> Client {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = options.region.clone().or(region.map(str::to_string)) {
+        loader = loader.region(aws_config::Region::new(region));
+    }
+    if let Some(endpoint) = &options.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    Client::new(&loader.load().await)
+}
+
+/// The region a client talks to.
+pub fn region_of(client: &Client) -> String {
+    client.config().region().map_or_else(|| "(no region)".to_string(), |r| r.to_string())
+}
+
+/// A stack's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackInfo {
+    /// The stack ID (an ARN): stable across deletion, unlike the name.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// `CREATE_COMPLETE`, ...
+    pub status: String,
+    /// Why it is in that state.
+    pub reason: Option<String>,
+    /// Termination protection.
+    pub termination_protection: bool,
+    /// Parameter values (`****` for NoEcho).
+    pub parameters: BTreeMap<String, String>,
+}
+
+impl StackInfo {
+    /// Whether nothing was ever created (a change set for a new stack that
+    /// was not executed).
+    pub fn is_review(&self) -> bool {
+        self.status == "REVIEW_IN_PROGRESS"
+    }
+
+    /// Whether an operation is running.
+    pub fn is_busy(&self) -> bool {
+        self.status.ends_with("_IN_PROGRESS") && !self.is_review()
+    }
+}
+
+/// Describe a stack by name or ID; `None` when it does not exist (or was
+/// deleted).
+pub async fn describe_stack(client: &Client, stack: &str) -> Result<Option<StackInfo>, Error> {
+    let output = match client.describe_stacks().stack_name(stack).send().await {
+        Ok(output) => output,
+        Err(error) => {
+            let error = Error::from_sdk("DescribeStacks", error);
+            return if error.is_missing_stack() { Ok(None) } else { Err(error) };
+        }
+    };
+    let Some(found) = output.stacks().first() else { return Ok(None) };
+    let status = found.stack_status().map(|s| s.as_str().to_string()).unwrap_or_default();
+    if status == "DELETE_COMPLETE" {
+        return Ok(None);
+    }
+    Ok(Some(StackInfo {
+        id: found.stack_id().unwrap_or(stack).to_string(),
+        name: found.stack_name().unwrap_or(stack).to_string(),
+        status,
+        reason: found.stack_status_reason().map(str::to_string),
+        termination_protection: found.enable_termination_protection().unwrap_or(false),
+        parameters: found
+            .parameters()
+            .iter()
+            .filter_map(|p| Some((p.parameter_key()?.to_string(), p.parameter_value().unwrap_or("").to_string())))
+            .collect(),
+    }))
+}
+
+/// The stack and its deployed template; the template is `None` when there
+/// is no stack or nothing was ever deployed in it.
+pub async fn deployed(client: &Client, stack: &str) -> Result<(Option<StackInfo>, Option<Deployed>), Error> {
+    let Some(info) = describe_stack(client, stack).await? else { return Ok((None, None)) };
+    if info.is_review() {
+        return Ok((Some(info), None));
+    }
+    let output = client
+        .get_template()
+        .stack_name(&info.id)
+        .template_stage(TemplateStage::Original)
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk("GetTemplate", e))?;
+    let body = output.template_body().unwrap_or("").to_string();
+    let template = parse_template(&body)?;
+    let parameters = info.parameters.clone();
+    Ok((Some(info), Some(Deployed { body, template, parameters })))
+}
+
+/// Parse a deployed template body. mhac deploys JSON; a stack made by other
+/// tools may hold YAML, which mhac does not read.
+pub fn parse_template(body: &str) -> Result<Value, Error> {
+    serde_json::from_str(body).map_err(|e| {
+        Error::msg(format!(
+            "the deployed template is not JSON ({e}); mhac compares only with templates it can read, such as the ones it deploys"
+        ))
+    })
+}
+
+/// The body mhac sends: compact JSON, so more fits under
+/// [`MAX_TEMPLATE_BODY`].
+pub fn template_body(template: &Value) -> Result<String, Error> {
+    let body =
+        serde_json::to_string(template).map_err(|e| Error::msg(format!("cannot serialise the template: {e}")))?;
+    if body.len() > MAX_TEMPLATE_BODY {
+        return Err(Error::msg(format!(
+            "the template is {} bytes; CloudFormation accepts at most {MAX_TEMPLATE_BODY} bytes in a request: deploy it with `mhac build` and an S3 template URL",
+            body.len()
+        )));
+    }
+    Ok(body)
+}
+
+/// A resource change as the service reports it in a change set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceChange {
+    /// Logical ID.
+    pub logical_id: String,
+    /// Resource type.
+    pub resource_type: String,
+    /// `Add`, `Modify`, `Remove`, `Import`, `Dynamic`.
+    pub action: String,
+    /// `True`, `False`, `Conditional` (modifications only).
+    pub replacement: Option<String>,
+    /// Properties whose change requires recreation: (name, `Always` or
+    /// `Conditionally`).
+    pub recreation: Vec<(String, String)>,
+}
+
+/// How a change set came out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChangeSetOutcome {
+    /// Ready to execute.
+    Ready(Vec<ServiceChange>),
+    /// The service found nothing to change.
+    NoChanges,
+    /// The service refused it.
+    Failed(String),
+}
+
+/// What a change set is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeSetKind {
+    /// A new stack.
+    Create,
+    /// An existing stack.
+    Update,
+}
+
+/// Create a change set; returns its ID.
+pub async fn create_change_set(
+    client: &Client,
+    stack: &str,
+    name: &str,
+    kind: ChangeSetKind,
+    body: &str,
+    parameters: &BTreeMap<String, String>,
+    capabilities: &[String],
+) -> Result<String, Error> {
+    let mut request = client
+        .create_change_set()
+        .stack_name(stack)
+        .change_set_name(name)
+        .description("mhac apply")
+        .change_set_type(match kind {
+            ChangeSetKind::Create => ChangeSetType::Create,
+            ChangeSetKind::Update => ChangeSetType::Update,
+        })
+        .template_body(body);
+    for (key, value) in parameters {
+        request = request.parameters(Parameter::builder().parameter_key(key).parameter_value(value).build());
+    }
+    for capability in capabilities {
+        request = request.capabilities(Capability::from(capability.as_str()));
+    }
+    let output = request.send().await.map_err(|e| Error::from_sdk("CreateChangeSet", e))?;
+    Ok(output.id().unwrap_or(name).to_string())
+}
+
+/// Growing delays between polls: from `start`, times 1.5, up to `max`.
+#[derive(Clone, Debug)]
+pub struct Backoff {
+    next: Duration,
+    start: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    /// A backoff from `start` to `max`.
+    pub fn new(start: Duration, max: Duration) -> Backoff {
+        Backoff { next: start, start, max }
+    }
+
+    /// The next delay.
+    pub fn next_delay(&mut self) -> Duration {
+        let delay = self.next;
+        self.next = (self.next.mul_f64(1.5)).min(self.max);
+        delay
+    }
+
+    /// Start again from the shortest delay (something happened).
+    pub fn reset(&mut self) {
+        self.next = self.start;
+    }
+
+    /// Sleep for the next delay.
+    pub async fn wait(&mut self) {
+        tokio::time::sleep(self.next_delay()).await;
+    }
+}
+
+/// Wait until a change set is ready or failed, and read its changes.
+pub async fn wait_change_set(client: &Client, id: &str) -> Result<ChangeSetOutcome, Error> {
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
+    loop {
+        let output = client
+            .describe_change_set()
+            .change_set_name(id)
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk("DescribeChangeSet", e))?;
+        match output.status() {
+            Some(ChangeSetStatus::CreateComplete) => {
+                let mut changes = read_changes(output.changes());
+                let mut token = output.next_token().map(str::to_string);
+                while let Some(next) = token {
+                    let page = client
+                        .describe_change_set()
+                        .change_set_name(id)
+                        .next_token(next)
+                        .send()
+                        .await
+                        .map_err(|e| Error::from_sdk("DescribeChangeSet", e))?;
+                    changes.extend(read_changes(page.changes()));
+                    token = page.next_token().map(str::to_string);
+                }
+                return Ok(ChangeSetOutcome::Ready(changes));
+            }
+            Some(ChangeSetStatus::Failed) => {
+                let reason = output.status_reason().unwrap_or("(no reason given)").to_string();
+                let nothing =
+                    reason.contains("didn't contain changes") || reason.contains("No updates are to be performed");
+                return Ok(if nothing { ChangeSetOutcome::NoChanges } else { ChangeSetOutcome::Failed(reason) });
+            }
+            _ => backoff.wait().await,
+        }
+    }
+}
+
+fn read_changes(changes: &[aws_sdk_cloudformation::types::Change]) -> Vec<ServiceChange> {
+    changes
+        .iter()
+        .filter_map(|change| change.resource_change())
+        .map(|rc| ServiceChange {
+            logical_id: rc.logical_resource_id().unwrap_or("").to_string(),
+            resource_type: rc.resource_type().unwrap_or("").to_string(),
+            action: rc.action().map(|a| a.as_str().to_string()).unwrap_or_default(),
+            replacement: rc.replacement().map(|r| r.as_str().to_string()),
+            recreation: rc
+                .details()
+                .iter()
+                .filter_map(|detail| {
+                    let target = detail.target()?;
+                    let recreation = target.requires_recreation()?.as_str();
+                    (recreation != "Never").then(|| (target.name().unwrap_or("").to_string(), recreation.to_string()))
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Delete a change set (best effort: a failure here changes nothing).
+pub async fn delete_change_set(client: &Client, id: &str) {
+    let _ = client.delete_change_set().change_set_name(id).send().await;
+}
+
+/// Execute a change set.
+pub async fn execute_change_set(client: &Client, id: &str) -> Result<(), Error> {
+    client.execute_change_set().change_set_name(id).send().await.map_err(|e| Error::from_sdk("ExecuteChangeSet", e))?;
+    Ok(())
+}
+
+/// Turn termination protection on or off.
+pub async fn set_termination_protection(client: &Client, stack: &str, enabled: bool) -> Result<(), Error> {
+    client
+        .update_termination_protection()
+        .stack_name(stack)
+        .enable_termination_protection(enabled)
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk("UpdateTerminationProtection", e))?;
+    Ok(())
+}
+
+/// Start deleting a stack.
+pub async fn delete_stack(client: &Client, stack: &str) -> Result<(), Error> {
+    client.delete_stack().stack_name(stack).send().await.map_err(|e| Error::from_sdk("DeleteStack", e))?;
+    Ok(())
+}
+
+/// One stack event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Event ID.
+    pub id: String,
+    /// The resource's logical ID (the stack's name for stack events).
+    pub logical_id: String,
+    /// The resource type.
+    pub resource_type: String,
+    /// `CREATE_IN_PROGRESS`, ...
+    pub status: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// When, as text.
+    pub time: String,
+}
+
+impl Event {
+    /// Whether this is an event of the stack itself.
+    pub fn is_stack(&self) -> bool {
+        self.resource_type == "AWS::CloudFormation::Stack"
+    }
+}
+
+/// The stack's events after the event `since` (all when `None`, at most
+/// `limit`), oldest first.
+pub async fn events_since(
+    client: &Client,
+    stack: &str,
+    since: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Event>, Error> {
+    let mut newest_first = Vec::new();
+    let mut token: Option<String> = None;
+    'pages: for _ in 0..20 {
+        let output = client
+            .describe_stack_events()
+            .stack_name(stack)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk("DescribeStackEvents", e))?;
+        for event in output.stack_events() {
+            let id = event.event_id().unwrap_or("").to_string();
+            if since == Some(id.as_str()) || newest_first.len() >= limit {
+                break 'pages;
+            }
+            newest_first.push(Event {
+                id,
+                logical_id: event.logical_resource_id().unwrap_or("").to_string(),
+                resource_type: event.resource_type().unwrap_or("").to_string(),
+                status: event.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                reason: event.resource_status_reason().map(str::to_string),
+                time: event
+                    .timestamp()
+                    .and_then(|t| t.fmt(aws_sdk_cloudformation::primitives::DateTimeFormat::DateTime).ok())
+                    .unwrap_or_default(),
+            });
+        }
+        token = output.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    newest_first.reverse();
+    Ok(newest_first)
+}
+
+/// The newest event's ID.
+pub async fn latest_event_id(client: &Client, stack: &str) -> Result<Option<String>, Error> {
+    let output = client
+        .describe_stack_events()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk("DescribeStackEvents", e))?;
+    Ok(output.stack_events().first().and_then(|e| e.event_id()).map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_its_cap_and_resets() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_millis(300));
+        assert_eq!(b.next_delay(), Duration::from_millis(100));
+        assert_eq!(b.next_delay(), Duration::from_millis(150));
+        assert_eq!(b.next_delay(), Duration::from_millis(225));
+        assert_eq!(b.next_delay(), Duration::from_millis(300));
+        assert_eq!(b.next_delay(), Duration::from_millis(300));
+        b.reset();
+        assert_eq!(b.next_delay(), Duration::from_millis(100));
+    }
+
+    #[test]
+    fn template_body_is_compact_and_bounded() {
+        let small = serde_json::json!({ "Resources": {} });
+        assert_eq!(template_body(&small).expect("fits"), r#"{"Resources":{}}"#);
+        let big = serde_json::json!({ "Description": "x".repeat(MAX_TEMPLATE_BODY) });
+        assert!(template_body(&big).is_err());
+    }
+}

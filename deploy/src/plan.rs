@@ -1,0 +1,650 @@
+//! A plan: what `apply` will deploy (stack, region, template, parameters,
+//! capabilities) and the changes against what is deployed, with the SHA-256
+//! of the deployed template it was made against. Saved as JSON by
+//! `mhac plan -o plan.json` and `mhac build --target plan`.
+
+use crate::diff::{Action, ResourceDiff};
+use crate::stateful;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+/// The `format` field of a plan file.
+pub const PLAN_FORMAT: &str = "mhac-plan";
+/// The version of the plan format; bumped on any incompatible change.
+pub const PLAN_VERSION: u32 = 1;
+
+/// Where a resource comes from in the source.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Origin {
+    /// The component's kind (`database`).
+    pub kind: String,
+    /// The component's name (`moodle_db`).
+    pub name: String,
+    /// The source file.
+    pub file: String,
+    /// 1-based line of the component.
+    pub line: usize,
+}
+
+impl Origin {
+    /// `database moodle_db (examples/moodle.mha:58)`.
+    pub fn describe(&self) -> String {
+        format!("{} {} ({}:{})", self.kind, self.name, self.file, self.line)
+    }
+
+    /// `examples/moodle.mha:58`.
+    pub fn location(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+}
+
+/// One resource's change in a plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedChange {
+    /// The change.
+    #[serde(flatten)]
+    pub diff: ResourceDiff,
+    /// The source component that produces the resource (none for a
+    /// resource that is no longer in the source).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<Origin>,
+    /// Whether the resource holds data.
+    pub stateful: bool,
+}
+
+impl PlannedChange {
+    /// Whether `apply` needs `--allow-replace` for this change.
+    pub fn needs_permission(&self) -> bool {
+        self.stateful && self.diff.action.is_destructive()
+    }
+
+    /// The names `--allow-replace` accepts for this change: the source
+    /// component's name and the logical ID.
+    pub fn allow_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.component.iter().map(|c| c.name.as_str()).collect();
+        names.push(&self.diff.logical_id);
+        names
+    }
+
+    /// Whether `--allow-replace` names this change: its component's name
+    /// or its logical ID; for a resource no longer in the source, also a
+    /// name whose CloudFormation form (`moodle_data` → `MoodleData`) starts
+    /// its logical ID, since logical IDs are built from source names.
+    pub fn allowed_by(&self, allow: &[String]) -> bool {
+        let names = self.allow_names();
+        allow.iter().any(|a| {
+            names.contains(&a.as_str())
+                || (self.component.is_none() && {
+                    let prefix = mhac_compiler::model::pascal_case(a);
+                    self.diff.logical_id.strip_prefix(&prefix).is_some_and(|rest| {
+                        !prefix.is_empty() && rest.chars().next().is_none_or(|c| c.is_ascii_uppercase())
+                    })
+                })
+        })
+    }
+
+    /// The name to suggest for `--allow-replace`.
+    pub fn allow_name(&self) -> &str {
+        self.component.as_ref().map_or(&self.diff.logical_id, |c| &c.name)
+    }
+}
+
+/// Counts per action.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Resources created.
+    pub add: usize,
+    /// Resources updated in place.
+    pub modify: usize,
+    /// Resources replaced.
+    pub replace: usize,
+    /// Resources deleted.
+    pub remove: usize,
+}
+
+impl Summary {
+    /// Count the changes.
+    pub fn of(changes: &[PlannedChange]) -> Summary {
+        let mut summary = Summary::default();
+        for change in changes {
+            match change.diff.action {
+                Action::Add => summary.add += 1,
+                Action::Modify => summary.modify += 1,
+                Action::Replace => summary.replace += 1,
+                Action::Remove => summary.remove += 1,
+            }
+        }
+        summary
+    }
+
+    /// Total number of changed resources.
+    pub fn total(&self) -> usize {
+        self.add + self.modify + self.replace + self.remove
+    }
+}
+
+/// What is deployed now.
+#[derive(Clone, Debug)]
+pub struct Deployed {
+    /// The template body as the service returns it.
+    pub body: String,
+    /// The parsed template.
+    pub template: Value,
+    /// Parameter values (`****` for NoEcho parameters).
+    pub parameters: BTreeMap<String, String>,
+}
+
+impl Deployed {
+    /// SHA-256 of the template body, hex.
+    pub fn sha256(&self) -> String {
+        sha256_hex(self.body.as_bytes())
+    }
+}
+
+/// SHA-256 of bytes, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for byte in digest {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+/// What the user asks to deploy.
+#[derive(Clone, Debug)]
+pub struct Desired {
+    /// The source file, for messages.
+    pub source: Option<String>,
+    /// Stack name.
+    pub stack: String,
+    /// Region.
+    pub region: String,
+    /// Whether the deployment is `profile = prod`.
+    pub prod: bool,
+    /// The template.
+    pub template: Value,
+    /// Logical ID → source component.
+    pub origins: BTreeMap<String, Origin>,
+    /// Template parameter values.
+    pub parameters: BTreeMap<String, String>,
+}
+
+/// A plan, as saved to a file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Always [`PLAN_FORMAT`].
+    pub format: String,
+    /// [`PLAN_VERSION`].
+    pub version: u32,
+    /// The source file the plan was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Stack name.
+    pub stack: String,
+    /// Region.
+    pub region: String,
+    /// Whether the deployment is `profile = prod` (termination protection,
+    /// confirmation before destroy).
+    pub prod: bool,
+    /// SHA-256 of the deployed template the plan was made against; `None`
+    /// when there was no stack.
+    pub deployed_template_sha256: Option<String>,
+    /// Capabilities the template needs.
+    pub capabilities: Vec<String>,
+    /// Template parameter values. Secret parameters are stored too: keep
+    /// plan files as private as the values they hold.
+    pub parameters: BTreeMap<String, String>,
+    /// Counts per action.
+    pub summary: Summary,
+    /// The changes: destructive first, grouped by source component.
+    pub changes: Vec<PlannedChange>,
+    /// How a change set from the service compares with the prediction: no
+    /// entry when there was none to ask for (a new stack, no changes), no
+    /// notes when it agrees, else one note per difference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_check: Option<Vec<String>>,
+    /// Logical ID → source component, for mapping failures to source lines.
+    pub origins: BTreeMap<String, Origin>,
+    /// The template to deploy.
+    pub template: Value,
+}
+
+/// Capabilities a template needs: `CAPABILITY_NAMED_IAM` when an IAM
+/// resource has an explicit name, `CAPABILITY_IAM` for other IAM resources,
+/// `CAPABILITY_AUTO_EXPAND` for macros and nested stacks.
+pub fn capabilities(template: &Value) -> Vec<String> {
+    const NAME_PROPERTIES: &[(&str, &str)] = &[
+        ("AWS::IAM::Role", "RoleName"),
+        ("AWS::IAM::User", "UserName"),
+        ("AWS::IAM::Group", "GroupName"),
+        ("AWS::IAM::InstanceProfile", "InstanceProfileName"),
+        ("AWS::IAM::ManagedPolicy", "ManagedPolicyName"),
+    ];
+    let mut iam = false;
+    let mut named = false;
+    let mut expand = template.get("Transform").is_some();
+    for resource in template.get("Resources").and_then(Value::as_object).into_iter().flat_map(|r| r.values()) {
+        let ty = resource.get("Type").and_then(Value::as_str).unwrap_or("");
+        if ty.starts_with("AWS::IAM::") {
+            iam = true;
+            if NAME_PROPERTIES.iter().any(|(t, p)| *t == ty && resource.pointer(&format!("/Properties/{p}")).is_some())
+            {
+                named = true;
+            }
+        }
+        if ty == "AWS::CloudFormation::Stack" || ty == "AWS::Serverless::Application" {
+            expand = true;
+        }
+    }
+    let mut out = Vec::new();
+    if named {
+        out.push("CAPABILITY_NAMED_IAM".to_string());
+    } else if iam {
+        out.push("CAPABILITY_IAM".to_string());
+    }
+    if expand {
+        out.push("CAPABILITY_AUTO_EXPAND".to_string());
+    }
+    out
+}
+
+/// Template parameters whose NoEcho value cannot be compared with the
+/// deployed one.
+pub fn secret_parameters(template: &Value) -> BTreeSet<String> {
+    template
+        .get("Parameters")
+        .and_then(Value::as_object)
+        .map(|params| {
+            params
+                .iter()
+                .filter(|(_, p)| {
+                    matches!(p.get("NoEcho"), Some(Value::Bool(true))) || p.get("NoEcho") == Some(&Value::from("true"))
+                })
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Parameters whose value differs from the deployed one. A parameter not
+/// given takes its template default. Secret parameters are compared only
+/// when the service shows their value (it does not). An SSM-typed
+/// parameter's deployed value is compared only when it is an SSM path: a
+/// local emulator reports the resolved value (an AMI ID) in its place,
+/// which says nothing about the path.
+pub fn changed_parameters(desired: &Desired, deployed: &Deployed) -> BTreeSet<String> {
+    let ssm_typed: BTreeSet<String> = desired
+        .template
+        .get("Parameters")
+        .and_then(Value::as_object)
+        .map(|params| {
+            params
+                .iter()
+                .filter(|(_, p)| {
+                    p.get("Type").and_then(Value::as_str).is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value<"))
+                })
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let defaults: BTreeMap<String, String> = desired
+        .template
+        .get("Parameters")
+        .and_then(Value::as_object)
+        .map(|params| {
+            params.iter().filter_map(|(k, p)| p.get("Default").map(|d| (k.clone(), scalar_text(d)))).collect()
+        })
+        .unwrap_or_default();
+    let mut keys: BTreeSet<&String> = defaults.keys().collect();
+    keys.extend(desired.parameters.keys());
+    keys.extend(deployed.parameters.keys());
+    keys.into_iter()
+        .filter(|key| {
+            let new = desired.parameters.get(*key).or(defaults.get(*key));
+            let old = deployed.parameters.get(*key);
+            let resolved = ssm_typed.contains(*key) && old.is_some_and(|old| !old.starts_with('/'));
+            old.is_none_or(|old| old != "****") && !resolved && new != old
+        })
+        .cloned()
+        .collect()
+}
+
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Plan {
+    /// Plan `desired` against `deployed` (`None`: no stack).
+    pub fn new(desired: &Desired, deployed: Option<&Deployed>) -> Plan {
+        let changed_params = deployed.map(|d| changed_parameters(desired, d)).unwrap_or_default();
+        let diffs = crate::diff::diff(deployed.map(|d| &d.template), &desired.template, &changed_params);
+        let mut changes: Vec<PlannedChange> = diffs
+            .into_iter()
+            .map(|diff| PlannedChange {
+                component: desired.origins.get(&diff.logical_id).cloned(),
+                stateful: stateful::is_stateful(&diff.resource_type),
+                diff,
+            })
+            .collect();
+        sort_changes(&mut changes);
+        Plan {
+            format: PLAN_FORMAT.to_string(),
+            version: PLAN_VERSION,
+            source: desired.source.clone(),
+            stack: desired.stack.clone(),
+            region: desired.region.clone(),
+            prod: desired.prod,
+            deployed_template_sha256: deployed.map(Deployed::sha256),
+            capabilities: capabilities(&desired.template),
+            parameters: desired.parameters.clone(),
+            summary: Summary::of(&changes),
+            changes,
+            service_check: None,
+            origins: desired.origins.clone(),
+            template: desired.template.clone(),
+        }
+    }
+
+    /// The deployment the plan describes.
+    pub fn desired(&self) -> Desired {
+        Desired {
+            source: self.source.clone(),
+            stack: self.stack.clone(),
+            region: self.region.clone(),
+            prod: self.prod,
+            template: self.template.clone(),
+            origins: self.origins.clone(),
+            parameters: self.parameters.clone(),
+        }
+    }
+
+    /// Read a plan file's JSON.
+    pub fn from_json(text: &str) -> Result<Plan, String> {
+        let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        if value.get("format").and_then(Value::as_str) != Some(PLAN_FORMAT) {
+            return Err(format!("not an mhac plan (no \"format\": \"{PLAN_FORMAT}\")"));
+        }
+        let version = value.get("version").and_then(Value::as_u64);
+        if version != Some(u64::from(PLAN_VERSION)) {
+            return Err(format!(
+                "plan format version {} is not supported (this mhac reads version {PLAN_VERSION})",
+                version.map_or("?".to_string(), |v| v.to_string())
+            ));
+        }
+        serde_json::from_value(value).map_err(|e| format!("malformed plan: {e}"))
+    }
+
+    /// The plan as pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut out = serde_json::to_string_pretty(self).unwrap_or_default();
+        out.push('\n');
+        out
+    }
+
+    /// The plan without its template, origins and parameter values: what
+    /// `--message-format json` prints for CI.
+    pub fn report_json(&self) -> Value {
+        serde_json::json!({
+            "format": "mhac-plan-report",
+            "version": PLAN_VERSION,
+            "source": self.source,
+            "stack": self.stack,
+            "region": self.region,
+            "prod": self.prod,
+            "deployed_template_sha256": self.deployed_template_sha256,
+            "capabilities": self.capabilities,
+            "parameters": self.parameters.keys().collect::<Vec<_>>(),
+            "summary": self.summary,
+            "changes": self.changes,
+            "service_check": self.service_check,
+        })
+    }
+
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Destructive changes to stateful resources that `allow` does not name.
+    pub fn refused<'p>(&'p self, allow: &[String]) -> Vec<&'p PlannedChange> {
+        self.changes.iter().filter(|c| c.needs_permission()).filter(|c| !c.allowed_by(allow)).collect()
+    }
+
+    /// The plan for people: summary first, then destructive changes, then
+    /// the others, grouped by source component.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let against = match &self.deployed_template_sha256 {
+            Some(hash) => format!("deployed template sha256:{}", &hash[..hash.len().min(12)]),
+            None => "no stack yet: it will be created".to_string(),
+        };
+        let _ = writeln!(out, "Plan for stack {} in {} ({against})", self.stack, self.region);
+        let s = &self.summary;
+        let _ = writeln!(
+            out,
+            "  {} to add, {} to modify, {} to replace, {} to remove",
+            s.add, s.modify, s.replace, s.remove
+        );
+        if self.changes.is_empty() {
+            let _ = match self.deployed_template_sha256 {
+                Some(_) => writeln!(out, "\nNo changes: the deployed stack matches the source."),
+                None => writeln!(out, "\nNo changes: the template has no resources to create."),
+            };
+            return out;
+        }
+        let (destructive, other): (Vec<&PlannedChange>, Vec<&PlannedChange>) =
+            self.changes.iter().partition(|c| c.diff.action.is_destructive());
+        if !destructive.is_empty() {
+            let _ = writeln!(out, "\nDestructive changes:");
+            render_groups(&mut out, &destructive);
+        }
+        if !other.is_empty() {
+            let _ = writeln!(out, "\n{}:", if destructive.is_empty() { "Changes" } else { "Other changes" });
+            render_groups(&mut out, &other);
+        }
+        match &self.service_check {
+            Some(notes) if notes.is_empty() => {
+                let _ = writeln!(out, "\nThe service's change set agrees with this plan.");
+            }
+            Some(notes) => {
+                let _ = writeln!(out, "\nThe service's change set differs from mhac's prediction:");
+                for note in notes {
+                    let _ = writeln!(out, "  {note}");
+                }
+            }
+            None => {}
+        }
+        let needs: Vec<&PlannedChange> = self.changes.iter().filter(|c| c.needs_permission()).collect();
+        if !needs.is_empty() {
+            let names: BTreeSet<&str> = needs.iter().map(|c| c.allow_name()).collect();
+            let flags: Vec<String> = names.iter().map(|n| format!("--allow-replace {n}")).collect();
+            let _ = writeln!(
+                out,
+                "\n{} stateful resource{} would be replaced or removed, losing {} data: `mhac apply` refuses unless given {}.",
+                needs.len(),
+                if needs.len() == 1 { "" } else { "s" },
+                if needs.len() == 1 { "its" } else { "their" },
+                flags.join(" ")
+            );
+        }
+        out
+    }
+}
+
+fn sort_changes(changes: &mut [PlannedChange]) {
+    // Destructive first; then by component (source order), then logical ID.
+    changes.sort_by(|a, b| {
+        let key = |c: &PlannedChange| {
+            (
+                !c.diff.action.is_destructive(),
+                c.component.as_ref().map_or(usize::MAX, |o| o.line),
+                c.component.as_ref().map(|o| o.name.clone()),
+                c.diff.logical_id.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+}
+
+fn render_groups(out: &mut String, changes: &[&PlannedChange]) {
+    let mut groups: Vec<(Option<&Origin>, Vec<&PlannedChange>)> = Vec::new();
+    for change in changes {
+        match groups.last_mut() {
+            Some((origin, items)) if *origin == change.component.as_ref() => items.push(change),
+            _ => groups.push((change.component.as_ref(), vec![change])),
+        }
+    }
+    for (origin, items) in groups {
+        let heading = match origin {
+            Some(origin) => origin.describe(),
+            None if items.iter().all(|c| c.diff.action == Action::Remove) => "no longer in the source".to_string(),
+            None => "not from a source component".to_string(),
+        };
+        let _ = writeln!(out, "  {heading}");
+        let adds: Vec<&str> =
+            items.iter().filter(|c| c.diff.action == Action::Add).map(|c| c.diff.logical_id.as_str()).collect();
+        if !adds.is_empty() {
+            let _ = writeln!(out, "    + add {}", adds.join(", "));
+        }
+        for change in items.iter().filter(|c| c.diff.action != Action::Add) {
+            let d = &change.diff;
+            let (mark, detail) = match d.action {
+                Action::Replace => {
+                    ("!", format!("replace, because {} cannot change in place", d.replaced_because.join(", ")))
+                }
+                Action::Remove => ("-", "remove".to_string()),
+                Action::Modify => ("~", format!("modify {}", d.changed.join(", "))),
+                Action::Add => ("+", "add".to_string()),
+            };
+            let _ = write!(out, "    {mark} {} ({}): {detail}", d.logical_id, d.resource_type);
+            if change.needs_permission() {
+                let _ = write!(out, " [stateful: needs --allow-replace {}]", change.allow_name());
+            }
+            let _ = writeln!(out);
+            if !d.caused_by.is_empty() {
+                let _ = writeln!(out, "        via {}", d.caused_by.join("; "));
+            }
+            if !d.may_replace_because.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "        may require replacement: {} (replaced in some cases only)",
+                    d.may_replace_because.join(", ")
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn desired(template: Value) -> Desired {
+        let origin =
+            |kind: &str, name: &str, line| Origin { kind: kind.into(), name: name.into(), file: "t.mha".into(), line };
+        Desired {
+            source: Some("t.mha".into()),
+            stack: "t".into(),
+            region: "us-east-1".into(),
+            prod: false,
+            template,
+            origins: BTreeMap::from([
+                ("Vpc".to_string(), origin("network", "main", 3)),
+                ("FilesBucket".to_string(), origin("object_storage", "files", 9)),
+            ]),
+            parameters: BTreeMap::new(),
+        }
+    }
+
+    fn template(cidr: &str, bucket_name: &str) -> Value {
+        json!({ "Resources": {
+            "Vpc": { "Type": "AWS::EC2::VPC", "Properties": { "CidrBlock": cidr } },
+            "FilesBucket": { "Type": "AWS::S3::Bucket", "Properties": { "BucketName": bucket_name } },
+            "Role": { "Type": "AWS::IAM::Role", "Properties": { "AssumeRolePolicyDocument": {} } }
+        } })
+    }
+
+    fn deployed(template: &Value) -> Deployed {
+        Deployed { body: template.to_string(), template: template.clone(), parameters: BTreeMap::new() }
+    }
+
+    #[test]
+    fn new_stack_plan() {
+        let plan = Plan::new(&desired(template("10.0.0.0/16", "b")), None);
+        assert_eq!(plan.summary, Summary { add: 3, modify: 0, replace: 0, remove: 0 });
+        assert_eq!(plan.capabilities, vec!["CAPABILITY_IAM"]);
+        assert_eq!(plan.deployed_template_sha256, None);
+        assert!(plan.refused(&[]).is_empty());
+        let text = plan.render();
+        assert!(text.contains("0 to remove"), "{text}");
+        assert!(text.contains("network main (t.mha:3)\n    + add Vpc"), "{text}");
+    }
+
+    #[test]
+    fn destructive_first_and_refusal() {
+        let old = template("10.0.0.0/16", "b");
+        let plan = Plan::new(&desired(template("10.1.0.0/16", "c")), Some(&deployed(&old)));
+        assert_eq!(plan.summary.replace, 2);
+        assert_eq!(plan.changes[0].diff.logical_id, "Vpc");
+        assert_eq!(plan.changes[1].diff.logical_id, "FilesBucket");
+        assert_eq!(plan.refused(&[]).len(), 1);
+        assert!(plan.refused(&["files".to_string()]).is_empty());
+        assert!(plan.refused(&["FilesBucket".to_string()]).is_empty());
+        let text = plan.render();
+        let destructive = text.find("Destructive changes").expect("section");
+        assert!(text[destructive..].contains("! FilesBucket (AWS::S3::Bucket): replace, because BucketName cannot change in place [stateful: needs --allow-replace files]"), "{text}");
+        assert!(text.contains("--allow-replace files."), "{text}");
+        // A removed resource: its old component's name, by its logical ID.
+        let mut removed = template("10.0.0.0/16", "b");
+        removed["Resources"].as_object_mut().expect("object").remove("FilesBucket");
+        let mut d = desired(removed);
+        d.origins.remove("FilesBucket");
+        let plan = Plan::new(&d, Some(&deployed(&old)));
+        assert_eq!(plan.refused(&[]).len(), 1);
+        assert!(plan.refused(&["files".to_string()]).is_empty());
+        assert_eq!(plan.refused(&["file".to_string()]).len(), 1);
+    }
+
+    #[test]
+    fn round_trip_and_version_check() {
+        let plan = Plan::new(&desired(template("10.0.0.0/16", "b")), None);
+        let back = Plan::from_json(&plan.to_json()).expect("reads back");
+        assert_eq!(back, plan);
+        assert!(Plan::from_json("{}").is_err());
+        let mut value: Value = serde_json::from_str(&plan.to_json()).expect("json");
+        value["version"] = json!(99);
+        assert!(Plan::from_json(&value.to_string()).expect_err("refused").contains("version 99"));
+    }
+
+    #[test]
+    fn named_iam_and_params() {
+        let t = json!({ "Parameters": { "A": { "Type": "String", "Default": "x" }, "S": { "Type": "String", "NoEcho": true } },
+            "Resources": { "R": { "Type": "AWS::IAM::Role", "Properties": { "RoleName": "r" } } } });
+        assert_eq!(capabilities(&t), vec!["CAPABILITY_NAMED_IAM"]);
+        assert_eq!(secret_parameters(&t), BTreeSet::from(["S".to_string()]));
+        let mut d = desired(t.clone());
+        let mut dep = deployed(&t);
+        dep.parameters = BTreeMap::from([("A".into(), "x".into()), ("S".into(), "****".into())]);
+        d.parameters.insert("S".into(), "secret".into());
+        assert!(changed_parameters(&d, &dep).is_empty());
+        d.parameters.insert("A".into(), "y".into());
+        assert_eq!(changed_parameters(&d, &dep), BTreeSet::from(["A".to_string()]));
+        let ssm = json!({ "Parameters": { "Image": { "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+            "Default": "/aws/service/ami" } }, "Resources": {} });
+        let d = desired(ssm.clone());
+        let mut dep = deployed(&ssm);
+        dep.parameters = BTreeMap::from([("Image".into(), "ami-123".into())]);
+        assert!(changed_parameters(&d, &dep).is_empty());
+        dep.parameters = BTreeMap::from([("Image".into(), "/aws/service/other".into())]);
+        assert_eq!(changed_parameters(&d, &dep), BTreeSet::from(["Image".to_string()]));
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}
