@@ -153,7 +153,7 @@ codes! {
     // Security posture.
     LiteralSecret = "MHA601", Error, Same, "password or secret written in the source";
     EncryptionDisabled = "MHA602", Error, Relaxed, "encryption at rest turned off";
-    DeletionProtectionDisabled = "MHA603", Error, Relaxed, "stateful resource without deletion protection";
+    DeletionProtectionDisabled = "MHA603", Error, Same, "stateful resource without deletion protection";
     NoHttps = "MHA604", Error, Relaxed, "load balancer without HTTPS";
     HttpNotRedirected = "MHA605", Error, Same, "plain HTTP served instead of redirected";
     NoBackups = "MHA606", Error, Relaxed, "database without automated backups";
@@ -331,7 +331,7 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 
 /// `help:` text for an unknown name: "did you mean `x`?" or the list of
 /// valid names when it is short.
-pub fn suggestion_help<'a>(name: &str, what: &str, candidates: &[&'a str]) -> String {
+pub fn suggestion_help(name: &str, what: &str, candidates: &[&str]) -> String {
     if let Some(best) = did_you_mean(name, candidates.iter().copied()) {
         return format!("did you mean `{best}`?");
     }

@@ -67,7 +67,9 @@ pub fn compile(text: &str) -> Compilation {
     let mut model = lower::lower(&file, &mut diagnostics, &mut symbols);
     check::check(&mut model, &mut diagnostics);
     let checked = (!diagnostics.has_errors()).then(|| CheckedModel::new(model.clone()));
-    Compilation { file, model, diagnostics: diagnostics.into_sorted(), symbols, checked }
+    let mut diagnostics = diagnostics.into_sorted();
+    check::quiet_absence_warnings(&file.broken, &mut diagnostics);
+    Compilation { file, model, diagnostics, symbols, checked }
 }
 
 /// Decode source bytes: the text, and a diagnostic (MHA004) when the bytes
