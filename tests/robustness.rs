@@ -311,6 +311,9 @@ fn hostile_inputs() {
         ("crlf", moodle.replace('\n', "\r\n").into_bytes()),
         ("cr only", moodle.replace('\n', "\r").into_bytes()),
         ("nul bytes", moodle.replace(' ', "\0").into_bytes()),
+        // Found by the fuzzer: a key without `=`, then a comment ending in a
+        // multi-byte character.
+        ("multi-byte before a syntax error", "database d {\n  class # \u{e9}\n}\n".into()),
     ];
     // Larger than the 16 MiB mhac reads.
     cases.push(("over 16 MiB", vec![b'#'; 16 * 1024 * 1024 + 1]));

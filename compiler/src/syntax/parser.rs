@@ -375,9 +375,11 @@ fn missing_equals(text: &str, item_start: usize, error_pos: usize) -> Option<Dia
     if before.is_empty() {
         return None;
     }
-    let last = item_start + before.len() - 1;
-    let line_start = text[..last].rfind('\n').map_or(0, |i| i + 1);
-    let line = &text[line_start..line_end(text, last)];
+    // `before` ends at a character boundary (it may end with a multi-byte
+    // character, in a comment): slice up to it, never one byte into it.
+    let before_end = item_start + before.len();
+    let line_start = text[..before_end].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..line_end(text, line_start)];
     if line.contains(['#', '=', '{', '}']) || line.contains("//") {
         return None;
     }
@@ -810,6 +812,9 @@ mod tests {
             assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
             assert!(diagnostics[0].message.starts_with("missing `=`"), "{:#?}", diagnostics[0]);
         }
+        // The last token before the error ends with a multi-byte character.
+        let (_, diagnostics) = parse("database d {\n  class # \u{e9}\n}\n");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
         // A block head without its brace is not an attribute.
         let (_, diagnostics) = parse("app_servers a {\n  behind front\n  port = 80\n}");
         assert!(!diagnostics[0].message.starts_with("missing `=`"), "{:#?}", diagnostics[0]);
