@@ -294,11 +294,11 @@ fn explanation_problems(code: Code) -> Vec<String> {
 fn a_block_with_a_syntax_error_is_broken_not_missing() {
     let example = std::fs::read_to_string(support::root().join("examples/moodle.mha")).expect("example");
     let breakages = [
-        ("security_group db  { allow mysql from web }", "security_group db  { allow mysql frm web }"),
+        ("security_group db { allow mysql from web }", "security_group db { allow mysql frm web }"),
         ("security_group web { allow http from alb }", "security_group web { allow http from alb"),
         ("  cidr      = 10.0.0.0/16", "  cidr      = = 10.0.0.0/16"),
         ("  region  = \"us-east-1\"", "  region  = \"us-east-1"),
-        ("cache sessions       { engine = redis,", "cache sessions       { engine = redis,,"),
+        ("cache sessions { engine = redis,", "cache sessions { engine = redis,,"),
         ("file_system dataroot { subnets = main.app,", "file_system dataroot { subnets = main.app,,"),
         ("param certificate_arn : string", "param certificate_arn : : string"),
         (

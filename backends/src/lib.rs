@@ -2,3 +2,4 @@
 //! and nothing else: backends never see the syntax tree.
 
 pub mod cloudformation;
+pub mod terraform;

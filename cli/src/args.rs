@@ -20,6 +20,8 @@ pub enum MessageFormat {
     Human,
     /// A versioned JSON document.
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub and others).
+    Sarif,
 }
 
 /// Build targets.
@@ -27,6 +29,9 @@ pub enum MessageFormat {
 pub enum Target {
     /// An AWS CloudFormation template.
     Cloudformation,
+    /// A Terraform configuration: a directory of `.tf` files with `-o DIR`,
+    /// else every file on standard output after a `# file: NAME` line.
+    Terraform,
 }
 
 /// Template formats.
@@ -57,7 +62,7 @@ pub enum Command {
         /// What to generate.
         #[arg(long, short, value_enum, default_value_t = Target::Cloudformation)]
         target: Target,
-        /// Write here instead of standard output.
+        /// Write here instead of standard output (a directory for Terraform).
         #[arg(long, short)]
         output: Option<PathBuf>,
         /// Template format (CloudFormation).
@@ -66,10 +71,29 @@ pub enum Command {
         /// Diagnostic output format.
         #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
         message_format: MessageFormat,
+        /// Keep the Terraform state in this S3 bucket (Terraform; overrides
+        /// the bucket of the source's `state` block).
+        #[arg(long, value_name = "BUCKET")]
+        state_bucket: Option<String>,
+        /// Object key of the Terraform state (Terraform; default the
+        /// `state` block's, else `DEPLOYMENT/terraform.tfstate`).
+        #[arg(long, value_name = "KEY")]
+        state_key: Option<String>,
     },
     /// Print the long explanation of a diagnostic code.
     Explain {
         /// A code such as MHA403.
         code: String,
     },
+    /// Format files in place in the canonical layout.
+    Fmt {
+        /// Files to format.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Change nothing: list the files that would change and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the language server on standard input and output (for editors).
+    Lsp,
 }

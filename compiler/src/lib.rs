@@ -12,9 +12,11 @@
 
 pub mod check;
 pub mod diagnostics;
+pub mod format;
 pub mod lower;
 pub mod model;
 pub mod render;
+pub mod sarif;
 pub mod schema;
 pub mod span;
 pub mod stdlib;
@@ -70,6 +72,30 @@ pub fn compile(text: &str) -> Compilation {
     let mut diagnostics = diagnostics.into_sorted();
     check::quiet_absence_warnings(&file.broken, &mut diagnostics);
     Compilation { file, model, diagnostics, symbols, checked }
+}
+
+/// Decode and compile source bytes the way every front end does (`mhac
+/// check`, `build`, the language server): the text (invalid UTF-8 replaced)
+/// and its compilation, whose diagnostics include the input problem
+/// (MHA004), if any, sorted by position. Text that is too large is not
+/// parsed at all.
+pub fn compile_bytes(bytes: &[u8]) -> (String, Compilation) {
+    let (text, input_problem) = decode(bytes);
+    let mut compilation = match input_problem {
+        Some(problem) if bytes.len() > MAX_SOURCE_BYTES => {
+            let mut compilation = compile("");
+            compilation.diagnostics = vec![problem];
+            compilation
+        }
+        Some(problem) => {
+            let mut compilation = compile(&text);
+            compilation.diagnostics.insert(0, problem);
+            compilation
+        }
+        None => compile(&text),
+    };
+    compilation.diagnostics.sort_by_key(|d| (d.span().start, d.code));
+    (text, compilation)
 }
 
 /// Decode source bytes: the text, and a diagnostic (MHA004) when the bytes

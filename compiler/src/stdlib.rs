@@ -93,6 +93,19 @@ pub struct EngineFacts {
     /// Prefix of the parameter group family (`mysql` + `8.0`).
     #[serde(default)]
     pub family_prefix: Option<String>,
+    /// Major version (`8.0`, `16`) → the full RDS engine version templates
+    /// name for it (`8.0.46`, `16.13`).
+    #[serde(default)]
+    pub rds_versions: BTreeMap<String, String>,
+}
+
+impl EngineFacts {
+    /// The full RDS engine version for a version as written: a major
+    /// version the table knows becomes its minor version; anything else
+    /// (already a full version) is kept.
+    pub fn rds_version(&self, version: &str) -> String {
+        self.rds_versions.get(version).cloned().unwrap_or_else(|| version.to_string())
+    }
 }
 
 /// WAF managed rule groups.
@@ -222,6 +235,12 @@ mod tests {
             }
         }
         assert!(lib.waf.managed.contains_key(&lib.waf.upload_rule.group));
+        for (engine, facts) in &lib.services.engines {
+            for (major, full) in &facts.rds_versions {
+                assert!(full.starts_with(&format!("{major}.")), "{engine} {major} -> {full}");
+                assert_eq!(&facts.rds_version(major), full);
+            }
+        }
     }
 
     #[test]

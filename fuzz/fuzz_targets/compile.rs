@@ -9,15 +9,10 @@ use libfuzzer_sys::fuzz_target;
 use mhac_compiler::render::{self, HumanOptions};
 
 fuzz_target!(|data: &[u8]| {
-    // `mhac` refuses files over the limit before parsing; so does this.
-    if data.len() > mhac_compiler::MAX_SOURCE_BYTES {
-        return;
-    }
-    let (text, problem) = mhac_compiler::decode(data);
-    let compilation = mhac_compiler::compile(&text);
-    let mut diagnostics = compilation.diagnostics.clone();
-    diagnostics.extend(problem);
-    for diagnostic in &diagnostics {
+    // What `mhac check` and `build` do with a file's bytes.
+    let (text, compilation) = mhac_compiler::compile_bytes(data);
+    let diagnostics = &compilation.diagnostics;
+    for diagnostic in diagnostics {
         for label in &diagnostic.labels {
             assert!(
                 label.span.start <= label.span.end && label.span.end <= text.len(),
@@ -28,14 +23,14 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
-    let human = render::human_all(&diagnostics, "fuzz.mha", &text, HumanOptions { color: true, width: 80 });
+    let human = render::human_all(diagnostics, "fuzz.mha", &text, HumanOptions { color: true, width: 80 });
     assert!(human.ends_with(" warnings\n") || human.ends_with(" warning\n"));
-    let json = render::json(&[("fuzz.mha", &text, &diagnostics)]);
+    let json = render::json(&[("fuzz.mha", &text, diagnostics)]);
     assert_eq!(json.diagnostics.len(), diagnostics.len());
     assert_eq!(compilation.checked().is_some(), !compilation.has_errors());
     if let Some(model) = compilation.checked() {
         let template = mhac_backends::cloudformation::template(model);
-        assert!(!mhac_backends::cloudformation::to_json(&template).is_empty());
-        assert!(!mhac_backends::cloudformation::to_yaml(&template).is_empty());
+        assert!(!mhac_backends::cloudformation::to_json(&template.body).is_empty());
+        assert!(!mhac_backends::cloudformation::to_yaml(&template.body).is_empty());
     }
 });

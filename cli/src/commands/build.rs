@@ -1,10 +1,17 @@
 //! `mhac build FILE --target ...`: compile to a deployment artifact.
+//!
+//! CloudFormation is one template, written to `-o FILE` or standard output.
+//! Terraform is a directory of files: with `-o DIR` every file is written
+//! atomically into DIR (which is created if needed; files mhac does not
+//! generate are left alone), without `-o` every file is printed after a
+//! `# file: NAME` line.
 
 use super::{fail, report_to_stderr};
 use crate::args::{MessageFormat, Target, TemplateFormat};
-use crate::output::write_atomic;
+use crate::output::{write_atomic, write_files_atomic};
 use crate::source::load;
 use crate::{EXIT_ERRORS, EXIT_OK};
+use mhac_backends::terraform;
 use std::io::Write;
 use std::path::Path;
 
@@ -14,7 +21,13 @@ pub fn run(
     output: Option<&Path>,
     format: TemplateFormat,
     message_format: MessageFormat,
+    terraform_options: &terraform::Options,
 ) -> u8 {
+    if target != Target::Terraform
+        && (terraform_options.state_bucket.is_some() || terraform_options.state_key.is_some())
+    {
+        return fail("--state-bucket and --state-key apply to --target terraform only");
+    }
     let source = match load(file) {
         Ok(source) => source,
         Err(message) => return fail(&message),
@@ -27,9 +40,25 @@ pub fn run(
         Target::Cloudformation => {
             let template = mhac_backends::cloudformation::template(model);
             match format {
-                TemplateFormat::Json => mhac_backends::cloudformation::to_json(&template),
-                TemplateFormat::Yaml => mhac_backends::cloudformation::to_yaml(&template),
+                TemplateFormat::Json => mhac_backends::cloudformation::to_json(&template.body),
+                TemplateFormat::Yaml => mhac_backends::cloudformation::to_yaml(&template.body),
             }
+        }
+        Target::Terraform => {
+            let configuration = match terraform::generate(model, terraform_options) {
+                Ok(configuration) => configuration,
+                Err(error) => return fail(&error.to_string()),
+            };
+            let Some(dir) = output else {
+                let _ = std::io::stdout().lock().write_all(configuration.to_stream().as_bytes());
+                return EXIT_OK;
+            };
+            let files: Vec<(&str, &[u8])> =
+                configuration.files.iter().map(|f| (f.name, f.contents.as_bytes())).collect();
+            return match write_files_atomic(dir, &files) {
+                Ok(()) => EXIT_OK,
+                Err(error) => fail(&format!("cannot write {}: {error}", dir.display())),
+            };
         }
     };
     match output {

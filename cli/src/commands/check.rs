@@ -1,6 +1,6 @@
 //! `mhac check FILE...`: print every diagnostic; exit 1 on any error.
 
-use super::{fail, human_options, json_report};
+use super::{fail, human_options, json_report, sarif_report};
 use crate::args::MessageFormat;
 use crate::source::{Source, load};
 use crate::{EXIT_ERRORS, EXIT_OK};
@@ -23,6 +23,7 @@ pub fn run(files: &[PathBuf], format: MessageFormat) -> u8 {
             sources.iter().map(|s| render::human_all(s.diagnostics(), &s.name, &s.text, options)).collect::<String>()
         }
         MessageFormat::Json => json_report(&sources.iter().collect::<Vec<_>>()),
+        MessageFormat::Sarif => sarif_report(&sources.iter().collect::<Vec<_>>()),
     };
     let _ = stdout.lock().write_all(text.as_bytes());
     if sources.iter().any(|s| s.compilation.has_errors()) { EXIT_ERRORS } else { EXIT_OK }

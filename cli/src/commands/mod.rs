@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod explain;
+mod fmt;
 
 use crate::args::{Cli, Command, MessageFormat};
 use crate::source::Source;
@@ -13,10 +14,16 @@ use std::io::{IsTerminal, Write};
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check { files, message_format } => check::run(&files, message_format),
-        Command::Build { file, target, output, format, message_format } => {
-            build::run(&file, target, output.as_deref(), format, message_format)
+        Command::Build { file, target, output, format, message_format, state_bucket, state_key } => {
+            let terraform = mhac_backends::terraform::Options { state_bucket, state_key };
+            build::run(&file, target, output.as_deref(), format, message_format, &terraform)
         }
         Command::Explain { code } => explain::run(&code),
+        Command::Fmt { files, check } => fmt::run(&files, check),
+        Command::Lsp => match mhac_lsp::run_stdio() {
+            Ok(()) => crate::EXIT_OK,
+            Err(error) => fail(&format!("language server: {error}")),
+        },
     }
 }
 
@@ -42,6 +49,7 @@ pub(crate) fn report_to_stderr(source: &Source, format: MessageFormat) {
             render::human_all(source.diagnostics(), &source.name, &source.text, human_options(stderr.is_terminal()))
         }
         MessageFormat::Json => json_report(&[source]),
+        MessageFormat::Sarif => sarif_report(&[source]),
     };
     let _ = stderr.lock().write_all(text.as_bytes());
 }
@@ -51,6 +59,15 @@ pub(crate) fn json_report(sources: &[&Source]) -> String {
     let files: Vec<(&str, &str, &[mhac_compiler::diagnostics::Diagnostic])> =
         sources.iter().map(|s| (s.name.as_str(), s.text.as_str(), s.diagnostics())).collect();
     let mut out = serde_json::to_string_pretty(&render::json(&files)).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// The SARIF 2.1.0 log of several sources, with a trailing newline.
+pub(crate) fn sarif_report(sources: &[&Source]) -> String {
+    let files: Vec<(&str, &str, &[mhac_compiler::diagnostics::Diagnostic])> =
+        sources.iter().map(|s| (s.name.as_str(), s.text.as_str(), s.diagnostics())).collect();
+    let mut out = serde_json::to_string_pretty(&mhac_compiler::sarif::sarif(&files)).unwrap_or_default();
     out.push('\n');
     out
 }

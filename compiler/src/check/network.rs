@@ -7,6 +7,8 @@ use crate::model::*;
 
 /// Addresses AWS reserves in every subnet (network, router, DNS, future, broadcast).
 const RESERVED_PER_SUBNET: u64 = 5;
+/// Groups labelled individually in one diagnostic.
+const MAX_GROUP_LABELS: usize = 3;
 /// Smallest subnet a load balancer accepts.
 const LOAD_BALANCER_MIN_PREFIX: u8 = 27;
 
@@ -52,10 +54,18 @@ fn subnet_sizes(model: &Model, diagnostics: &mut Diagnostics) {
                     format!("subnet {} cannot hold the app servers at their maximum", subnet.cidr),
                 )
                 .primary(subnet.span, format!("{size} addresses; {needed} needed"));
-                for app in &apps {
+                // A label per group reads well for a few groups; past that the
+                // excerpt would be the whole file.
+                for app in apps.iter().take(MAX_GROUP_LABELS) {
                     diagnostic = diagnostic.secondary(
                         app.scaling.max_span,
                         format!("`{}` may run {} instances", app.name.text, app.scaling.max),
+                    );
+                }
+                if apps.len() > MAX_GROUP_LABELS {
+                    diagnostic = diagnostic.secondary(
+                        tier.name.span,
+                        format!("{} app server groups in all are placed in tier `{}`", apps.len(), tier.name.text),
                     );
                 }
                 diagnostics.push(diagnostic.help(format!(

@@ -300,12 +300,12 @@ impl Ctx<'_> {
         }
     }
 
-    /// Resolve `param.NAME` where text is expected: a `string` parameter
-    /// (a number or a secret there is a type mismatch, MHA106).
+    /// Resolve `param.NAME` where text is expected: a `string` or `secret`
+    /// parameter (a number there is a type mismatch, MHA106).
     fn resolve_string_param(&mut self, reference: Span, name: &ast::Ident) -> Option<usize> {
         let index = self.resolve_param(name)?;
         let (param, _) = &self.params[index];
-        if param.ty != ParamType::String {
+        if param.ty == ParamType::Number {
             let (ty, declared) = (param.ty, param.span);
             self.report(
                 Diagnostic::new(

@@ -449,6 +449,23 @@ impl Builder<'_> {
         Span::new(self.base + span.start(), self.base + span.end())
     }
 
+    /// The span of a rule that ends in an optional or repeated part: pest
+    /// skips the whitespace and comments before trying that part and keeps
+    /// them when it is absent, so the rule's own span can run on over them.
+    /// This span ends where its last token ends.
+    fn tight_span(&self, pair: &Pair<'_, Rule>) -> Span {
+        fn last_token_end(pair: Pair<'_, Rule>) -> usize {
+            // A string's last child is its text, which stops before the
+            // closing quote: the string itself is the last token.
+            match pair.clone().into_inner().last() {
+                Some(child) if pair.as_rule() != Rule::string => last_token_end(child),
+                _ => pair.as_span().end(),
+            }
+        }
+        let span = self.span(pair);
+        Span::new(span.start, self.base + last_token_end(pair.clone()))
+    }
+
     fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
         Ident { text: pair.as_str().to_string(), span: self.span(&pair) }
     }
@@ -463,7 +480,7 @@ impl Builder<'_> {
     }
 
     fn param(&mut self, pair: Pair<'_, Rule>) -> Option<ParamDecl> {
-        let mut span = self.span(&pair);
+        let span = self.tight_span(&pair);
         let mut name = None;
         let mut ty = None;
         let mut default = None;
@@ -475,11 +492,7 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        let ty: Ident = ty?;
-        // Trying the optional `= default` skips the whitespace after the
-        // type: end the declaration at its last token.
-        span.end = default.as_ref().map_or(ty.span.end, |d: &Expr| d.span.end);
-        Some(ParamDecl { name: name?, ty, default, span })
+        Some(ParamDecl { name: name?, ty: ty?, default, span })
     }
 
     fn block(&mut self, pair: Pair<'_, Rule>) -> Option<Block> {
@@ -532,13 +545,7 @@ impl Builder<'_> {
     }
 
     fn allow(&mut self, pair: Pair<'_, Rule>) -> Option<AllowRule> {
-        // The look-ahead after the last source (`!equals`) skips the
-        // whitespace and comments that follow it: end the rule's span at its
-        // last token instead.
-        let mut span = self.span(&pair);
-        if let Some(last) = pair.clone().into_inner().last().and_then(|source| source.into_inner().next()) {
-            span.end = self.span(&last).end;
-        }
+        let span = self.tight_span(&pair);
         let mut ports = Vec::new();
         let mut sources = Vec::new();
         for part in pair.into_inner() {
@@ -755,6 +762,19 @@ mod tests {
         let Entry::Alarm(alarm) = &monitoring.entries[0] else { panic!("not an alarm") };
         assert_eq!(alarm.duration_seconds, 300);
         assert_eq!(alarm.comparator, Comparator::GreaterOrEqual);
+    }
+
+    #[test]
+    fn rule_spans_end_at_their_last_token() {
+        let text = "param a : string   # the certificate\nparam b : string = \"x\"  \nsecurity_group x { allow http from web   # why\n}\n";
+        let file = parse_ok(text);
+        let Item::Param(param) = &file.items[0] else { panic!("not a param") };
+        assert_eq!(param.span.slice(text), "param a : string");
+        let Item::Param(param) = &file.items[1] else { panic!("not a param") };
+        assert_eq!(param.span.slice(text), "param b : string = \"x\"");
+        let Item::Block(group) = &file.items[2] else { panic!("not a block") };
+        let Entry::Allow(rule) = &group.entries[0] else { panic!("not a rule") };
+        assert_eq!(rule.span.slice(text), "allow http from web");
     }
 
     #[test]

@@ -1,0 +1,186 @@
+//! From hcl-rs's formatted text to `terraform fmt`'s canonical layout.
+//!
+//! hcl-rs's formatter ([`hcl::format`]) writes valid HCL that differs from
+//! `terraform fmt` in exactly two ways, shown by the unit tests below and
+//! proven on every example by the `terraform_fmt_*` integration test (the
+//! raw hcl-rs text fails `terraform fmt -check`, the result of this pass
+//! passes it):
+//!
+//! 1. `terraform fmt` aligns the `=` of consecutive one-line arguments
+//!    (hclwrite's "assign chain": lines whose right-hand side closes every
+//!    bracket it opens; any other line, blank or not, ends the chain);
+//! 2. hcl-rs writes an empty nested block as `name {    }` (the indentation
+//!    of its closing brace), `terraform fmt` as `name {}`.
+//!
+//! This pass does only that: it moves spaces, token-aware (strings and
+//! template interpolations are skipped), and never adds or removes a token.
+
+/// Apply both corrections to a formatted file.
+pub fn canonical(text: &str) -> String {
+    let lines: Vec<String> = text.lines().map(collapse_empty_block).collect();
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    let mut chain: Vec<(String, String)> = Vec::new();
+    for line in &lines {
+        match split_assignment(line) {
+            Some((lead, rest)) => chain.push((lead.to_string(), rest.to_string())),
+            None => {
+                flush(&mut chain, &mut out);
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    flush(&mut chain, &mut out);
+    out
+}
+
+/// Write an assign chain with its `=` aligned one column after the longest lead.
+fn flush(chain: &mut Vec<(String, String)>, out: &mut String) {
+    let width = chain.iter().map(|(lead, _)| lead.chars().count()).max().unwrap_or(0);
+    for (lead, rest) in chain.drain(..) {
+        out.push_str(&lead);
+        out.extend(std::iter::repeat_n(' ', width - lead.chars().count() + 1));
+        out.push_str(&rest);
+        out.push('\n');
+    }
+}
+
+/// `  name {    }` → `  name {}`.
+fn collapse_empty_block(line: &str) -> String {
+    let trimmed = line.trim_end();
+    if let Some(before) = trimmed.strip_suffix('}') {
+        let inner = before.trim_end();
+        if inner.len() < before.len()
+            && inner.ends_with('{')
+            && code_positions(inner).last() == Some(&(inner.len() - 1))
+        {
+            return format!("{inner}}}");
+        }
+    }
+    line.to_string()
+}
+
+/// Split `lead = rest` at the first `=` outside strings when the right-hand
+/// side opens no bracket it does not close (hclwrite's rule). The lead is
+/// returned without its trailing spaces, `rest` starts with `=`.
+fn split_assignment(line: &str) -> Option<(&str, &str)> {
+    let bytes = line.as_bytes();
+    let code = code_positions(line);
+    let equals = code.iter().copied().find(|&i| {
+        bytes[i] == b'='
+            && i > 0
+            && !matches!(bytes[i - 1], b'=' | b'!' | b'<' | b'>')
+            && bytes.get(i + 1).is_none_or(|next| *next != b'=' && *next != b'>')
+    })?;
+    if line[..equals].trim().is_empty() {
+        return None;
+    }
+    let mut depth: i64 = 0;
+    for &i in code.iter().filter(|&&i| i > equals) {
+        match bytes[i] {
+            b'{' | b'[' | b'(' => depth += 1,
+            b'}' | b']' | b')' => depth -= 1,
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return None;
+    }
+    Some((line[..equals].trim_end(), &line[equals..]))
+}
+
+/// Byte positions of a line that are code: outside string literals, and
+/// outside `#` / `//` comments. Template interpolations inside strings are
+/// treated as part of the string (their brackets balance within it).
+fn code_positions(line: &str) -> Vec<usize> {
+    let bytes = line.as_bytes();
+    let mut positions = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => i = skip_string(bytes, i + 1),
+            b'#' => break,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => break,
+            _ => {
+                positions.push(i);
+                i += 1;
+            }
+        }
+    }
+    positions
+}
+
+/// From just after an opening quote, the position after the closing quote.
+/// Handles escapes and `${ ... }` interpolations holding nested strings.
+fn skip_string(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            b'$' | b'%' if bytes.get(i + 1) == Some(&b'{') && bytes.get(i.wrapping_sub(1)) != Some(&bytes[i]) => {
+                i = skip_interpolation(bytes, i + 2);
+            }
+            _ => i += 1,
+        }
+    }
+    i
+}
+
+/// From just inside `${`, the position after its closing `}`.
+fn skip_interpolation(bytes: &[u8], mut i: usize) -> usize {
+    let mut depth = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => i = skip_string(bytes, i + 1),
+            b'{' => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_consecutive_one_line_arguments() {
+        let raw = "resource \"a\" \"b\" {\n  vpc_id = x.id\n  cidr_block = \"10.0.0.0/24\"\n  tags = {\n    Name = \"n\"\n    Environment = \"e\"\n  }\n  n = 5\n}\n";
+        let want = "resource \"a\" \"b\" {\n  vpc_id     = x.id\n  cidr_block = \"10.0.0.0/24\"\n  tags = {\n    Name        = \"n\"\n    Environment = \"e\"\n  }\n  n = 5\n}\n";
+        assert_eq!(canonical(raw), want);
+    }
+
+    #[test]
+    fn collapses_empty_nested_blocks() {
+        assert_eq!(canonical("a {\n  b {\n    none {    }\n  }\n}\n"), "a {\n  b {\n    none {}\n  }\n}\n");
+    }
+
+    #[test]
+    fn ignores_equals_and_brackets_in_strings() {
+        let raw = "x {\n  a = \"k=v {\"\n  bb = \"${y.z}/*\"\n  c = [\"[\"]\n}\n";
+        let want = "x {\n  a  = \"k=v {\"\n  bb = \"${y.z}/*\"\n  c  = [\"[\"]\n}\n";
+        assert_eq!(canonical(raw), want);
+    }
+
+    #[test]
+    fn comments_and_blank_lines_end_a_chain() {
+        let raw = "x {\n  #checkov:skip=CKV_1:a=b\n  a = 1\n\n  bbb = 2\n}\n";
+        assert_eq!(canonical(raw), raw);
+    }
+
+    #[test]
+    fn multi_line_openers_are_not_aligned() {
+        let raw = "x {\n  a = 1\n  list = [\n    1,\n  ]\n  bb = 2\n}\n";
+        assert_eq!(canonical(raw), raw);
+    }
+}
