@@ -311,6 +311,9 @@ fn hostile_inputs() {
         ("crlf", moodle.replace('\n', "\r\n").into_bytes()),
         ("cr only", moodle.replace('\n', "\r").into_bytes()),
         ("nul bytes", moodle.replace(' ', "\0").into_bytes()),
+        // Found by the fuzzer: a valid file with an invalid byte in a comment
+        // was built (exit 0) although `check` reported MHA004 (exit 1).
+        ("invalid UTF-8 in a comment of a valid file", [moodle.as_bytes(), b"# \xff\n"].concat()),
         // Found by the fuzzer: a key without `=`, then a comment ending in a
         // multi-byte character.
         ("multi-byte before a syntax error", "database d {\n  class # \u{e9}\n}\n".into()),

@@ -90,6 +90,9 @@ pub fn compile_bytes(bytes: &[u8]) -> (String, Compilation) {
         Some(problem) => {
             let mut compilation = compile(&text);
             compilation.diagnostics.insert(0, problem);
+            // The input problem is an error: nothing is built from it, even
+            // when the text around the invalid bytes checks cleanly.
+            compilation.checked = None;
             compilation
         }
         None => compile(&text),

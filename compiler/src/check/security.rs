@@ -38,8 +38,7 @@ fn exposure(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut Diagno
         if users[index].is_empty() {
             continue;
         }
-        let load_balancer_only =
-            !users[index].is_empty() && users[index].iter().all(|u| matches!(u, ComponentRef::LoadBalancer(_)));
+        let load_balancer_only = users[index].iter().all(|u| matches!(u, ComponentRef::LoadBalancer(_)));
         for rule in group.ingress.iter().filter(|r| r.source == Peer::Internet) {
             if load_balancer_only && is_web_port(rule) {
                 continue;
