@@ -27,8 +27,11 @@ fn fixtures() -> Vec<PathBuf> {
     out
 }
 
+/// The text of a file, decoded as mhac decodes it (the MHA004 fixture is
+/// not UTF-8 on purpose).
 fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    mhac_compiler::decode(&bytes).0
 }
 
 #[test]

@@ -153,7 +153,7 @@ codes! {
     // Security posture.
     LiteralSecret = "MHA601", Error, Same, "password or secret written in the source";
     EncryptionDisabled = "MHA602", Error, Relaxed, "encryption at rest turned off";
-    DeletionProtectionDisabled = "MHA603", Error, Relaxed, "stateful resource without deletion protection";
+    DeletionProtectionDisabled = "MHA603", Error, Same, "stateful resource without deletion protection";
     NoHttps = "MHA604", Error, Relaxed, "load balancer without HTTPS";
     HttpNotRedirected = "MHA605", Error, Same, "plain HTTP served instead of redirected";
     NoBackups = "MHA606", Error, Relaxed, "database without automated backups";

@@ -69,7 +69,9 @@ pub fn compile(text: &str) -> Compilation {
     let mut model = lower::lower(&file, &mut diagnostics, &mut symbols);
     check::check(&mut model, &mut diagnostics);
     let checked = (!diagnostics.has_errors()).then(|| CheckedModel::new(model.clone()));
-    Compilation { file, model, diagnostics: diagnostics.into_sorted(), symbols, checked }
+    let mut diagnostics = diagnostics.into_sorted();
+    check::quiet_absence_warnings(&file.broken, &mut diagnostics);
+    Compilation { file, model, diagnostics, symbols, checked }
 }
 
 /// Decode and compile source bytes the way every front end does (`mhac
@@ -88,6 +90,9 @@ pub fn compile_bytes(bytes: &[u8]) -> (String, Compilation) {
         Some(problem) => {
             let mut compilation = compile(&text);
             compilation.diagnostics.insert(0, problem);
+            // The input problem is an error: nothing is built from it, even
+            // when the text around the invalid bytes checks cleanly.
+            compilation.checked = None;
             compilation
         }
         None => compile(&text),

@@ -4,7 +4,10 @@
 
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::span::LineIndex;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
+};
 use serde::Serialize;
 
 /// The version of the JSON format; bumped on any incompatible change.
@@ -47,23 +50,102 @@ fn to_miette(diagnostic: &Diagnostic) -> MietteDiagnostic {
     out
 }
 
-/// Render one diagnostic with its source excerpt.
-pub fn human(diagnostic: &Diagnostic, file_name: &str, text: &str, options: HumanOptions) -> String {
+/// The source text as miette reads it: borrowed, not copied per diagnostic,
+/// and excerpts found through a line index rather than by scanning the text
+/// from its start, so that rendering many diagnostics stays linear.
+struct IndexedSource<'t> {
+    name: &'t str,
+    text: &'t str,
+    index: &'t LineIndex,
+}
+
+impl SourceCode for IndexedSource<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        // Start the window at a line boundary `context_lines_before` lines up,
+        // let miette read the excerpt from there, and shift its positions.
+        let first_line = self.index.line_of(span.offset()).saturating_sub(context_lines_before);
+        let start = self.index.line_start(first_line).min(self.text.len());
+        let window = self.text.get(start..).ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
+        let contents = window.read_span(&local, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_string(),
+            contents.data(),
+            SourceSpan::new((contents.span().offset() + start).into(), contents.span().len()),
+            contents.line() + first_line,
+            contents.column(),
+            contents.line_count(),
+        )))
+    }
+}
+
+/// A diagnostic with its source, for miette's report handler.
+struct WithSource<'a> {
+    diagnostic: &'a MietteDiagnostic,
+    source: &'a IndexedSource<'a>,
+}
+
+impl std::fmt::Debug for WithSource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl std::fmt::Display for WithSource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self.diagnostic, f)
+    }
+}
+
+impl std::error::Error for WithSource<'_> {}
+
+impl miette::Diagnostic for WithSource<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diagnostic.code()
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        self.diagnostic.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diagnostic.help()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.diagnostic.labels()
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source)
+    }
+}
+
+fn human_indexed(diagnostic: &Diagnostic, source: &IndexedSource<'_>, options: HumanOptions) -> String {
     let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(options.width).with_links(false);
-    let report = Report::new(to_miette(diagnostic)).with_source_code(NamedSource::new(file_name, text.to_string()));
+    let report = WithSource { diagnostic: &to_miette(diagnostic), source };
     let mut out = String::new();
-    if handler.render_report(&mut out, report.as_ref()).is_err() {
+    if handler.render_report(&mut out, &report).is_err() {
         out = format!("{}[{}]: {}\n", diagnostic.severity, diagnostic.code, diagnostic.message);
     }
     out
 }
 
+/// Render one diagnostic with its source excerpt.
+pub fn human(diagnostic: &Diagnostic, file_name: &str, text: &str, options: HumanOptions) -> String {
+    let index = LineIndex::new(text);
+    human_indexed(diagnostic, &IndexedSource { name: file_name, text, index: &index }, options)
+}
+
 /// Render all diagnostics, then a one-line summary.
 pub fn human_all(diagnostics: &[Diagnostic], file_name: &str, text: &str, options: HumanOptions) -> String {
+    let index = LineIndex::new(text);
+    let source = IndexedSource { name: file_name, text, index: &index };
     let mut out = String::new();
     for diagnostic in diagnostics {
-        out.push_str(&human(diagnostic, file_name, text, options));
+        out.push_str(&human_indexed(diagnostic, &source, options));
     }
     out.push_str(&summary(diagnostics, file_name));
     out
@@ -192,5 +274,41 @@ pub fn json(files: &[(&str, &str, &[Diagnostic])]) -> JsonReport {
         version: JSON_FORMAT_VERSION,
         summary: JsonSummary { errors, warnings: out.len() - errors },
         diagnostics: out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Code;
+    use crate::span::Span;
+
+    #[test]
+    fn excerpts_deep_in_a_file_have_their_own_line_numbers() {
+        let text: String = (1..=300).map(|i| format!("line{i} = {i}\n")).collect();
+        let start = text.find("line250 ").expect("line 250");
+        let other = text.find("line10 ").expect("line 10");
+        let diagnostic = Diagnostic::new(Code::InvalidValue, "a message")
+            .primary(Span::new(start, start + 7), "here")
+            .secondary(Span::new(other, other + 6), "and here");
+        let out = human(&diagnostic, "f.mha", &text, HumanOptions { color: false, width: 80 });
+        assert!(out.contains("[f.mha:250:1]"), "{out}");
+        assert!(out.contains("250 │ line250 = 250"), "{out}");
+        assert!(out.contains(" 10 │ line10 = 10"), "{out}");
+        assert!(!out.contains("line100 "), "the excerpts hold only the labelled lines and their context:\n{out}");
+    }
+
+    #[test]
+    fn many_diagnostics_render_each_excerpt() {
+        let text = "object_storage b { versioning = true }\n".repeat(2000);
+        let diagnostics: Vec<Diagnostic> = (0..2000)
+            .map(|i| {
+                let at = i * 39 + 15;
+                Diagnostic::new(Code::DuplicateName, "dup").primary(Span::new(at, at + 1), "again")
+            })
+            .collect();
+        let out = human_all(&diagnostics, "f.mha", &text, HumanOptions::default());
+        assert_eq!(out.matches("╰── again").count(), 2000);
+        assert!(out.contains("2000 │ object_storage b"), "the last excerpt is at line 2000");
     }
 }

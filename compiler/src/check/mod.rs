@@ -16,7 +16,7 @@ mod network;
 mod placement;
 mod security;
 
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::*;
 use crate::span::Span;
 
@@ -27,6 +27,24 @@ pub fn check(model: &mut Model, diagnostics: &mut Diagnostics) {
     security::check(model, diagnostics);
     moodle::check(model, diagnostics);
     security::derive_egress(model);
+}
+
+/// Drop the warnings that infer something from an absence (a group no
+/// component uses, no session store, no shared file system) when an item
+/// that could have supplied it did not parse: the syntax error is the
+/// problem to fix first, and the inference would be a guess.
+pub fn quiet_absence_warnings(broken: &[crate::ast::BrokenItem], diagnostics: &mut Vec<Diagnostic>) {
+    let kinds: Vec<&str> = broken.iter().map(|item| item.kind.text.as_str()).collect();
+    let placed_kinds = ["load_balancer", "app_servers", "database", "file_system", "cache"];
+    let could_supply = |code: Code| -> bool {
+        kinds.iter().any(|kind| match code {
+            Code::UnusedGroup => placed_kinds.contains(kind) || crate::schema::block(kind).is_none(),
+            Code::NoSessionStore => *kind == "cache" || crate::schema::block(kind).is_none(),
+            Code::NoSharedDataroot => *kind == "file_system" || crate::schema::block(kind).is_none(),
+            _ => false,
+        })
+    };
+    diagnostics.retain(|diagnostic| !could_supply(diagnostic.code));
 }
 
 /// A component placed in subnets with a security group, seen uniformly.

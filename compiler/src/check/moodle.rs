@@ -52,13 +52,24 @@ fn cluster(model: &Model, diagnostics: &mut Diagnostics) {
         return;
     };
     let max: u32 = model.app_servers.iter().map(|a| a.scaling.max).sum();
+    // Names from the source for the help texts, with the usual ones when the
+    // app servers' own are unknown (after an error).
+    let group = model.security_groups.get(app.security_group).map_or("web", |g| g.name.text.as_str());
+    let tier = model.network.tiers.get(app.tier).map_or("app", |t| t.name.text.as_str());
+    let data_tier =
+        model.network.tiers.iter().find(|t| t.kind == TierKind::Isolated).map_or(tier, |t| t.name.text.as_str());
+    let network = &model.network.name.text;
     let has_session_store = model.caches.iter().any(|c| c.usage != CacheUse::Application);
     if !has_session_store {
         diagnostics.push(
             Diagnostic::new(Code::NoSessionStore, format!("up to {max} app servers and no shared session store"))
                 .primary(app.scaling.max_span, "more than one app server")
                 .secondary(app.name.span, format!("`{}` runs Moodle", app.name.text))
-                .help("Moodle keeps sessions in files on the app server by default: users are logged out when the load balancer sends them elsewhere or an instance is replaced. Add `cache sessions { engine = redis, subnets = main.data, security_group = kv }` and `security_group kv { allow redis from web }`"),
+                .help(format!("add a session store: `cache sessions {{ engine = redis, subnets = {network}.{data_tier}, security_group = kv }}` and `security_group kv {{ allow redis from {group} }}`. {}", if model.file_systems.is_empty() {
+                    "Without one, Moodle keeps sessions as files in each server's $CFG->dataroot: users are logged out when the load balancer sends them to another server"
+                } else {
+                    "Without one, Moodle keeps sessions as files on the shared file system and locks them over NFS on every request"
+                })),
         );
     }
     if model.file_systems.is_empty() {
@@ -74,8 +85,8 @@ fn cluster(model: &Model, diagnostics: &mut Diagnostics) {
                 "S3 only offloads Moodle's file pool (tool_objectfs); it is not a dataroot",
             );
         }
-        diagnostics.push(diagnostic.help(
-            "every app server must see the same $CFG->dataroot (and cachedir): add `file_system dataroot { subnets = main.app, security_group = fs }` and `security_group fs { allow nfs from web }`",
-        ));
+        diagnostics.push(diagnostic.help(format!(
+            "every app server must see the same $CFG->dataroot (and cachedir): add `file_system dataroot {{ subnets = {network}.{tier}, security_group = fs }}` and `security_group fs {{ allow nfs from {group} }}`"
+        )));
     }
 }

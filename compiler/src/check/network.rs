@@ -79,26 +79,11 @@ fn subnet_sizes(model: &Model, diagnostics: &mut Diagnostics) {
     }
 }
 
-/// Private tiers need a way out for Session Manager and package installs;
-/// NAT needs a public tier; one NAT for several zones is a single point of
-/// failure.
+/// Private tiers need a way out for Session Manager and package installs.
+/// (NAT placement and the single-NAT warning are read with the `nat` value,
+/// in lowering.)
 fn egress(model: &Model, diagnostics: &mut Diagnostics) {
     let network = &model.network;
-    let has_private = network.tiers.iter().any(|t| t.kind == TierKind::Private);
-    if network.nat != NatMode::None && has_private && network.public_tier().is_none() && !network.tiers.is_empty() {
-        diagnostics.push(
-            Diagnostic::new(Code::NatWithoutPublicTier, "NAT gateways need a public tier")
-                .primary(network.name.span, format!("network `{}` has no public tier", network.name.text))
-                .help("add `tier public { kind = public, cidrs = [...] }`, or set `nat = none` and use VPC endpoints"),
-        );
-    }
-    if network.nat == NatMode::Single && model.deployment.zones.len() > 1 && model.deployment.is_prod() {
-        diagnostics.push(
-            Diagnostic::new(Code::SingleNat, "one NAT gateway serves every zone")
-                .primary(network.span, "`nat = single`")
-                .help("set `nat = per_zone`: with one NAT gateway, losing its zone cuts the other zones' outbound traffic (Session Manager, updates)"),
-        );
-    }
     let required: &[Endpoint] = &[Endpoint::Ssm, Endpoint::SsmMessages, Endpoint::Ec2Messages, Endpoint::S3];
     for component in placed(model) {
         let ComponentRef::AppServers(index) = component.component else { continue };

@@ -5,6 +5,12 @@ use super::placed;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::*;
 
+/// The span of the deployment's zone list, from its first to its last zone.
+fn zones_span(deployment: &Deployment) -> crate::span::Span {
+    let first = deployment.zones.first().map_or(deployment.span, |z| z.span);
+    first.to(deployment.zones.last().map_or(deployment.span, |z| z.span))
+}
+
 pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
     let tiers = &model.network.tiers;
     for component in placed(model) {
@@ -21,16 +27,16 @@ pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
                             component.subnets_span,
                             format!("tier `{}` has no route from the internet", tier.name.text),
                         )
-                        .secondary(tier.name.span, format!("`{}` is {}", tier.name.text, tier.kind.as_str()))
+                        .secondary(tier.name.span, format!("a {} tier", tier.kind.as_str()))
                         .help("place internet-facing load balancers in a public tier: `subnets = main.public`"),
                     );
                 }
                 if tier.subnets.len() < 2 {
                     diagnostics.push(
-                        Diagnostic::new(Code::LoadBalancerOneZone, format!("load balancer `{}` spans {} zone", component.name.text, tier.subnets.len()))
+                        Diagnostic::new(Code::LoadBalancerOneZone, format!("load balancer `{}` spans {} zone{}", component.name.text, tier.subnets.len(), if tier.subnets.len() == 1 { "" } else { "s" }))
                             .primary(component.subnets_span, "fewer than two zones")
-                            .secondary(tier.name.span, "this tier has subnets in fewer than two zones")
-                            .help("an application load balancer needs subnets in at least two zones: list two zones in the deployment"),
+                            .secondary(tier.name.span, format!("tier `{}` has {} subnet{}", tier.name.text, tier.subnets.len(), if tier.subnets.len() == 1 { "" } else { "s" }))
+                            .help("an application load balancer needs subnets in at least two zones: list two zones in the deployment and give the tier a subnet in each"),
                     );
                 }
             }
@@ -39,7 +45,7 @@ pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
                     diagnostics.push(
                         Diagnostic::new(Code::PublicPlacement, format!("{} `{}` is in a public tier", component.what, component.name.text))
                             .primary(component.subnets_span, format!("tier `{}` routes straight to the internet", tier.name.text))
-                            .secondary(tier.name.span, format!("`{}` is public", tier.name.text))
+                            .secondary(tier.name.span, "a public tier")
                             .help(format!("place the {} in a private or isolated tier; only the load balancer belongs in a public one", component.what)),
                     );
                 }
@@ -51,11 +57,25 @@ pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
             diagnostics.push(
                 Diagnostic::new(
                     Code::DatabaseOneZone,
-                    format!("database `{}` has a subnet group in {} zone", component.name.text, tier.subnets.len()),
+                    format!(
+                        "database `{}` has a subnet group in {} zone{}",
+                        component.name.text,
+                        tier.subnets.len(),
+                        if tier.subnets.len() == 1 { "" } else { "s" }
+                    ),
                 )
                 .primary(component.subnets_span, "the DB subnet group spans fewer than two zones")
+                .secondary(
+                    tier.name.span,
+                    format!(
+                        "tier `{}` has {} subnet{}",
+                        tier.name.text,
+                        tier.subnets.len(),
+                        if tier.subnets.len() == 1 { "" } else { "s" }
+                    ),
+                )
                 .help(
-                    "RDS needs a subnet group over at least two zones, even for a single-AZ instance: list two zones",
+                    "RDS needs a subnet group over at least two zones, even for a single-AZ instance: list two zones in the deployment and give the tier a subnet in each",
                 ),
             );
         }
@@ -90,6 +110,7 @@ pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
                     ),
                 )
                 .primary(scaling.min_span, "fewer than one per zone")
+                .secondary(zones_span(&model.deployment), format!("{zones} zones"))
                 .help(format!(
                     "set `min = {zones}` or more: the architecture promises a healthy app server in every zone"
                 )),

@@ -34,8 +34,11 @@ fn is_web_port(rule: &Ingress) -> bool {
 /// `internet` or `0.0.0.0/0` only on a load balancer's 80 and 443.
 fn exposure(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut Diagnostics) {
     for (index, group) in model.security_groups.iter().enumerate() {
-        let load_balancer_only =
-            !users[index].is_empty() && users[index].iter().all(|u| matches!(u, ComponentRef::LoadBalancer(_)));
+        // A group no component uses opens nothing (MHA405 says so).
+        if users[index].is_empty() {
+            continue;
+        }
+        let load_balancer_only = users[index].iter().all(|u| matches!(u, ComponentRef::LoadBalancer(_)));
         for rule in group.ingress.iter().filter(|r| r.source == Peer::Internet) {
             if load_balancer_only && is_web_port(rule) {
                 continue;
@@ -102,23 +105,26 @@ fn needed_flows(model: &Model) -> Vec<Flow<'_>> {
                 to_span: app.security_group_span,
                 to_what: format!("app servers `{}`", app.name.text),
                 port: app.port,
+                service: service_for_port(app.port),
                 _app: app,
             });
         }
         let targets = model
             .databases
             .iter()
-            .map(|d| (d.security_group, d.security_group_span, format!("database `{}`", d.name.text), d.engine.port()))
-            .chain(
-                model
-                    .file_systems
-                    .iter()
-                    .map(|f| (f.security_group, f.security_group_span, format!("file system `{}`", f.name.text), 2049)),
-            )
+            .map(|d| {
+                let what = format!("database `{}`", d.name.text);
+                (d.security_group, d.security_group_span, what, d.engine.port(), engine_service(d.engine.as_str()))
+            })
+            .chain(model.file_systems.iter().map(|f| {
+                let what = format!("file system `{}`", f.name.text);
+                (f.security_group, f.security_group_span, what, 2049, engine_service("nfs"))
+            }))
             .chain(model.caches.iter().map(|c| {
-                (c.security_group, c.security_group_span, format!("cache `{}`", c.name.text), c.engine.port())
+                let what = format!("cache `{}`", c.name.text);
+                (c.security_group, c.security_group_span, what, c.engine.port(), engine_service(c.engine.as_str()))
             }));
-        for (to, to_span, to_what, port) in targets {
+        for (to, to_span, to_what, port, service) in targets {
             flows.push(Flow {
                 from: app.security_group,
                 from_span: app.security_group_span,
@@ -127,6 +133,7 @@ fn needed_flows(model: &Model) -> Vec<Flow<'_>> {
                 to_span,
                 to_what,
                 port,
+                service,
                 _app: app,
             });
         }
@@ -142,7 +149,14 @@ struct Flow<'m> {
     to_span: Span,
     to_what: String,
     port: u16,
+    /// The service name of the port, as an `allow` rule writes it.
+    service: String,
     _app: &'m AppServers,
+}
+
+/// The `allow` service of an engine (`mysql`, `redis`), or of `nfs`.
+fn engine_service(engine: &str) -> String {
+    crate::stdlib::stdlib().services.engines.get(engine).map_or_else(|| engine.to_string(), |e| e.service.clone())
 }
 
 /// Every needed flow is allowed; the load balancer accepts the web.
@@ -154,19 +168,22 @@ fn paths(model: &Model, diagnostics: &mut Diagnostics) {
         if admits(model, flow.to, flow.from, flow.port) {
             continue;
         }
-        let service = service_for_port(flow.port);
+        let service = &flow.service;
+        let mut diagnostic = Diagnostic::new(
+            Code::MissingPath,
+            format!("{} cannot reach {} on port {} ({service})", flow.from_what, flow.to_what, flow.port),
+        )
+        .primary(to.name.span, format!("group `{}` does not allow {service} from `{}`", to.name.text, from.name.text));
+        // Rules that admit the right source on other ports: the likely slip.
+        for rule in to.ingress.iter().filter(|r| r.source == Peer::Group(flow.from)) {
+            diagnostic =
+                diagnostic.secondary(rule.port_span, format!("opens `{}`, not port {}", rule.service, flow.port));
+        }
         diagnostics.push(
-            Diagnostic::new(
-                Code::MissingPath,
-                format!("{} cannot reach {} on port {}", flow.from_what, flow.to_what, flow.port),
-            )
-            .primary(
-                to.name.span,
-                format!("group `{}` does not allow port {} from `{}`", to.name.text, flow.port, from.name.text),
-            )
-            .secondary(flow.to_span, format!("{} uses group `{}`", flow.to_what, to.name.text))
-            .secondary(flow.from_span, format!("{} uses group `{}`", flow.from_what, from.name.text))
-            .help(format!("add `allow {service} from {}` to security_group {}", from.name.text, to.name.text)),
+            diagnostic
+                .secondary(flow.to_span, format!("{} uses group `{}`", flow.to_what, to.name.text))
+                .secondary(flow.from_span, format!("{} uses group `{}`", flow.from_what, from.name.text))
+                .help(format!("add `allow {service} from {}` to security_group {}", from.name.text, to.name.text)),
         );
     }
     for lb in &model.load_balancers {

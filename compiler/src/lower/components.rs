@@ -32,13 +32,16 @@ fn name_of(block: &Block) -> Name {
 pub(super) fn deployment(ctx: &mut Ctx<'_>, block: Option<&Block>, file: &ast::File) -> Deployment {
     let Some(block) = block else {
         let end = file.items.first().map_or(Span::default(), |item| Span::new(item.span().start, item.span().start));
-        ctx.report(
+        // A deployment block with a syntax error is not missing.
+        if !ctx.broken_kinds.contains("deployment") {
+            ctx.report(
             Diagnostic::new(Code::BlockCount, "no `deployment` block")
                 .primary(end, "a deployment block is expected in this file")
                 .help(
                     "start the file with `deployment \"NAME\" { region = \"...\", zones = [...], moodle = \"4.5\" }`",
                 ),
-        );
+            );
+        }
         return Deployment {
             name: Name { text: "deployment".into(), span: end },
             region: String::new(),
@@ -132,7 +135,9 @@ pub(super) fn deployment(ctx: &mut Ctx<'_>, block: Option<&Block>, file: &ast::F
                             );
                         }
                     }
-                    continue;
+                    // The zone stays in the list (the model is not checked
+                    // with an error in it), so that the tiers are not also
+                    // reported as having a subnet too many.
                 }
             }
             let suffix = zone.strip_prefix(region.as_str()).filter(|s| !s.is_empty()).unwrap_or(&zone).to_string();
@@ -214,7 +219,8 @@ pub(super) fn param(ctx: &mut Ctx<'_>, decl: &ast::ParamDecl, _deployment: &Depl
                         format!("secret parameter `{}` has a default written in the source", decl.name.text),
                     )
                     .primary(expr.span, "this secret would be stored in templates and version control")
-                    .help("remove the default and supply the value at apply time: `mhac apply --param NAME=VALUE`"),
+                    .secondary(decl.ty.span, "declared as a secret")
+                    .help("remove the default and supply the value when the stack is deployed"),
                 );
                 None
             }
@@ -247,11 +253,16 @@ pub(super) fn param(ctx: &mut Ctx<'_>, decl: &ast::ParamDecl, _deployment: &Depl
 pub(super) fn network(ctx: &mut Ctx<'_>, block: Option<&Block>, deployment: &Deployment, file: &ast::File) -> Network {
     let Some(block) = block else {
         let at = file.items.last().map_or(Span::default(), |item| Span::at(item.span().end));
-        ctx.report(
-            Diagnostic::new(Code::BlockCount, "no `network` block")
-                .primary(at, "a network block is expected in this file")
-                .help("add `network main { cidr = 10.0.0.0/16  tier public { kind = public, cidrs = [...] } ... }`"),
-        );
+        // A network block with a syntax error is not missing.
+        if !ctx.broken_kinds.contains("network") {
+            ctx.report(
+                Diagnostic::new(Code::BlockCount, "no `network` block")
+                    .primary(at, "a network block is expected in this file")
+                    .help(
+                        "add `network main { cidr = 10.0.0.0/16  tier public { kind = public, cidrs = [...] } ... }`",
+                    ),
+            );
+        }
         return Network {
             name: Name { text: "network".into(), span: at },
             cidr: Ipv4Net::default(),
@@ -367,15 +378,25 @@ pub(super) fn network(ctx: &mut Ctx<'_>, block: Option<&Block>, deployment: &Dep
                 for (other, other_span, other_tier) in &all_subnets {
                     if other.contains(&subnet.network()) || subnet.contains(&other.network()) {
                         ctx.report(
-                            Diagnostic::new(Code::SubnetOverlap, format!("subnet {subnet} overlaps {other}"))
-                                .primary(item.span, format!("in tier `{}`", tier_name.text))
-                                .secondary(*other_span, format!("in tier `{other_tier}`"))
-                                .help("subnets of a VPC cannot share addresses: give each its own block"),
+                            Diagnostic::new(
+                                Code::SubnetOverlap,
+                                if subnet == *other {
+                                    format!("subnet {subnet} is used twice")
+                                } else {
+                                    format!("subnet {subnet} overlaps {other}")
+                                },
+                            )
+                            .primary(item.span, format!("in tier `{}`", tier_name.text))
+                            .secondary(*other_span, format!("in tier `{other_tier}`"))
+                            .help("subnets of a VPC cannot share addresses: give each its own block"),
                         );
                     }
                 }
                 all_subnets.push((subnet, item.span, tier_name.text.clone()));
-                if zone < deployment.zones.len() {
+                // Without known zones (a broken or missing deployment, already
+                // an error), keep every subnet rather than report the tiers
+                // as empty.
+                if zone < deployment.zones.len() || deployment.zones.is_empty() {
                     subnets.push(Subnet { zone, cidr: subnet, span: item.span });
                 }
             }
@@ -389,7 +410,45 @@ pub(super) fn network(ctx: &mut Ctx<'_>, block: Option<&Block>, deployment: &Dep
                 .help("add tiers: `tier public { kind = public, cidrs = [...] }`, one subnet per zone"),
         );
     }
+    nat_rules(ctx, block, &name, nat, &tiers, deployment);
     Network { name, cidr: cidr.unwrap_or_default(), cidr_span, nat, flow_logs, endpoints, tiers, span: block.span }
+}
+
+/// NAT gateways live in a public subnet (MHA218), and one of them for
+/// several zones is a single point of failure in prod (MHA217).
+fn nat_rules(ctx: &mut Ctx<'_>, block: &Block, name: &Name, nat: NatMode, tiers: &[Tier], deployment: &Deployment) {
+    let nat_expr = value(block, "nat");
+    let private: Vec<&Tier> = tiers.iter().filter(|t| t.kind == TierKind::Private).collect();
+    if nat != NatMode::None && !private.is_empty() && !tiers.iter().any(|t| t.kind == TierKind::Public) {
+        let mut diagnostic = Diagnostic::new(Code::NatWithoutPublicTier, "NAT gateways need a public tier")
+            .primary(name.span, format!("network `{}` has no public tier", name.text));
+        for tier in &private {
+            diagnostic = diagnostic.secondary(
+                tier.name.span,
+                format!("private tier `{}` reaches the internet through NAT", tier.name.text),
+            );
+        }
+        if let Some(expr) = nat_expr {
+            diagnostic = diagnostic.secondary(expr.span, "NAT gateways are placed in public subnets");
+        }
+        ctx.report(diagnostic.help(
+            "add `tier public { kind = public, cidrs = [...] }` for the NAT gateways, or set `nat = none` and list the VPC `endpoints` the private tiers need",
+        ));
+    }
+    if nat == NatMode::Single
+        && deployment.zones.len() > 1
+        && deployment.is_prod()
+        && let Some(expr) = nat_expr
+    {
+        let zones = deployment.zones.first().map_or(deployment.span, |z| z.span);
+        let zones = zones.to(deployment.zones.last().map_or(deployment.span, |z| z.span));
+        ctx.report(
+            Diagnostic::new(Code::SingleNat, format!("one NAT gateway serves {} zones", deployment.zones.len()))
+                .primary(expr.span, "one NAT gateway, in the first zone")
+                .secondary(zones, format!("the deployment spans {} zones", deployment.zones.len()))
+                .help("set `nat = per_zone`: with one NAT gateway, losing its zone cuts the other zones' outbound traffic (Session Manager, package installs, AWS APIs)"),
+        );
+    }
 }
 
 impl Ctx<'_> {
@@ -410,6 +469,10 @@ impl Ctx<'_> {
                 return None;
             }
         };
+        // The tiers of a network with a syntax error are unknown, not missing.
+        if self.broken_kinds.contains("network") && !network.tiers.iter().any(|t| t.name.text == tier_ident.text) {
+            return None;
+        }
         if let Some(index) = network.tiers.iter().position(|t| t.name.text == tier_ident.text) {
             if let Some(&symbol) = self.tier_symbols.get(index) {
                 self.add_reference(tier_ident.span, symbol);
@@ -623,18 +686,26 @@ pub(super) fn resolve_sources(ctx: &mut Ctx<'_>, blocks: &[&Block], model: &mut 
                             && r.source == peer
                     });
                     if let Some(first) = duplicate {
-                        let (first_port, first_source) = (first.port_span, first.source_span);
-                        ctx.report(
-                            Diagnostic::new(
-                                Code::DuplicateRule,
-                                format!("`{service}` from this source is allowed twice"),
-                            )
-                            .primary(source.span(), "allowed again here")
-                            .secondary(*port_span, "for this traffic")
-                            .secondary(first_source, "already allowed here")
-                            .secondary(first_port, "for the same ports")
-                            .help("remove the repeated rule"),
-                        );
+                        let (first_port, first_source, first_service) =
+                            (first.port_span, first.source_span, first.service.clone());
+                        let source_text = match source {
+                            SourceSpec::Name(ident) => ident.text.clone(),
+                            SourceSpec::Cidr { text, .. } => text.clone(),
+                        };
+                        let mut diagnostic = Diagnostic::new(
+                            Code::DuplicateRule,
+                            format!("`{service}` from `{source_text}` is allowed twice"),
+                        )
+                        .primary(*port_span, format!("the same ports as `{first_service}`"))
+                        .secondary(first_port, "first allowed here");
+                        // Two rules: point at both sources too. One rule
+                        // listing the same traffic twice has one source.
+                        if first_source != source.span() {
+                            diagnostic = diagnostic
+                                .secondary(source.span(), format!("from `{source_text}`"))
+                                .secondary(first_source, format!("from `{source_text}`"));
+                        }
+                        ctx.report(diagnostic.help(format!("remove `{service}` from one of the rules")));
                         continue;
                     }
                     ingress.push(Ingress {
@@ -691,7 +762,7 @@ pub(super) fn load_balancer(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> 
         ctx.report(
             Diagnostic::new(Code::NoHttps, format!("load balancer `{}` has no HTTPS listener", name.text))
                 .primary(block.head_span(), "serves plain HTTP only")
-                .help("add `https { certificate = param.certificate_arn }`; port 80 then redirects to 443"),
+                .help("add `https { certificate = param.certificate_arn }` with `param certificate_arn : string` (an ACM certificate's ARN); port 80 then only redirects to 443"),
         );
     }
 
@@ -711,7 +782,12 @@ pub(super) fn load_balancer(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> 
                     }
                 }
             }
-            None => keys = vec![("common".to_string(), waf_block.span), ("known_bad_inputs".to_string(), waf_block.span)],
+            None => {
+                keys = vec![
+                    ("common".to_string(), waf_block.head_span()),
+                    ("known_bad_inputs".to_string(), waf_block.head_span()),
+                ]
+            }
         }
         let rate_limit = value(waf_block, "rate_limit").and_then(|e| ctx.integer(e, 100, 2_000_000_000, "the rate limit")).map(|v| v as u32);
         let large_uploads = value(waf_block, "allow_large_uploads").and_then(|e| ctx.boolean(e)).unwrap_or(false);
@@ -810,7 +886,7 @@ pub(super) fn app_servers(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Ap
         },
         ExprKind::String(id) if id.starts_with("ami-") && id.len() > 4 && id[4..].chars().all(|c| c.is_ascii_hexdigit()) => Some(Image::Ami(id.clone())),
         ExprKind::Reference(path) if path.len() == 2 && path[0].text == "param" => {
-            let index = ctx.resolve_param(&path[1])?;
+            let index = ctx.resolve_string_param(expr.span, &path[1])?;
             ctx.describe_param_use(index, "AMI id of the app servers");
             Some(Image::Param(index))
         }
@@ -831,6 +907,9 @@ pub(super) fn app_servers(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Ap
     let port = value(block, "port").and_then(|e| ctx.integer(e, 1, 65535, "the port")).unwrap_or(80) as u16;
     let volume_gb =
         value(block, "volume_gb").and_then(|e| ctx.integer(e, 8, 16384, "the volume size")).unwrap_or(20) as u32;
+    // After an error in `scaling`, neutral bounds (one instance per zone) keep
+    // the scaling rules from reporting the same mistake again.
+    let per_zone = model.deployment.zones.len().max(1) as u32;
     let scaling = match nested(block, "scaling") {
         Some(scaling) => {
             let min = value(scaling, "min").and_then(|e| ctx.integer(e, 0, 10_000, "the minimum"));
@@ -838,9 +917,11 @@ pub(super) fn app_servers(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Ap
             let target_cpu =
                 value(scaling, "target_cpu").and_then(|e| ctx.number(e, 1.0, 100.0, "the target CPU")).unwrap_or(60.0);
             let span_of = |key: &str| value(scaling, key).map_or(scaling.head_span(), |e| e.span);
+            let max = max.map(|v| v as u32);
+            let min = min.map_or_else(|| per_zone.min(max.unwrap_or(per_zone)), |v| v as u32);
             Scaling {
-                min: min.unwrap_or(0) as u32,
-                max: max.unwrap_or(u64::from(min.unwrap_or(1) as u32)) as u32,
+                min,
+                max: max.unwrap_or(min.max(1)),
                 target_cpu,
                 span: scaling.span,
                 min_span: span_of("min"),
@@ -853,7 +934,8 @@ pub(super) fn app_servers(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Ap
                     .primary(block.head_span(), "how many instances?")
                     .help("add `scaling { min = 2, max = 8 }`, with at least one instance per zone"),
             );
-            Scaling { min: 0, max: 0, target_cpu: 60.0, span: block.span, min_span: block.span, max_span: block.span }
+            let head = block.head_span();
+            Scaling { min: per_zone, max: per_zone, target_cpu: 60.0, span: head, min_span: head, max_span: head }
         }
     };
     let behind = nested(block, "behind").and_then(|behind| {
@@ -1008,7 +1090,15 @@ pub(super) fn database(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Datab
         None => "moodleadmin".to_string(),
     };
     if let Some(attribute) = block.attribute("password") {
-        ctx.report(super::values::literal_secret(attribute));
+        if matches!(attribute.value.kind, ExprKind::String(_)) {
+            ctx.report(super::values::literal_secret(attribute, "database", true));
+        } else {
+            ctx.report(
+                Diagnostic::new(Code::InvalidValue, "the master password cannot be set")
+                    .primary(attribute.span, "RDS generates and keeps the master password")
+                    .help("remove `password`: RDS creates the password in Secrets Manager, where Moodle's configuration reads it"),
+            );
+        }
     }
     Database {
         name,
@@ -1278,11 +1368,19 @@ pub(super) fn monitoring(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Mon
         }
     }
     if !alarms.is_empty() && notify.is_empty() && value(block, "notify").is_none() {
-        ctx.report(
-            Diagnostic::new(Code::AlarmsWithoutNotify, "the alarms notify nobody")
-                .primary(block.head_span(), "no `notify` address")
-                .help("add `notify = \"ops@example.edu\"` so that alarms reach someone"),
-        );
+        let mut diagnostic = Diagnostic::new(
+            Code::AlarmsWithoutNotify,
+            if alarms.len() == 1 {
+                "the alarm notifies nobody".to_string()
+            } else {
+                format!("{} alarms notify nobody", alarms.len())
+            },
+        )
+        .primary(block.head_span(), "no `notify` address");
+        for alarm in &alarms {
+            diagnostic = diagnostic.secondary(alarm.span, "changes state silently");
+        }
+        ctx.report(diagnostic.help("add `notify = \"ops@example.edu\"` so that alarms reach someone"));
     }
     Monitoring { retention_days, notify, alarms, span: Some(block.span) }
 }
@@ -1311,19 +1409,23 @@ impl Ctx<'_> {
                 self.add_reference(component_ident.span, declared.symbol);
                 (declared.index, declared.kind)
             }
+            None if self.broken_names.contains(&component_ident.text) => return None,
             found => {
                 let candidates = self.names_of(&alarmable);
-                let message = match found {
-                    Some(declared) => format!("a {} has no metrics to alarm on", declared.kind.describe()),
-                    None => "not defined anywhere in this file".to_string(),
+                let (message, label) = match found {
+                    Some(declared) => (
+                        format!("alarm on `{}`, a {} with no metrics", component_ident.text, declared.kind.describe()),
+                        format!("a {} has no metrics to alarm on", declared.kind.describe()),
+                    ),
+                    None => (
+                        format!("alarm on unknown component `{}`", component_ident.text),
+                        "not defined anywhere in this file".to_string(),
+                    ),
                 };
                 self.report(
-                    Diagnostic::new(
-                        Code::AlarmUnknownComponent,
-                        format!("alarm on unknown component `{}`", component_ident.text),
-                    )
-                    .primary(component_ident.span, message)
-                    .help(suggestion_help(&component_ident.text, "component", &candidates)),
+                    Diagnostic::new(Code::AlarmUnknownComponent, message)
+                        .primary(component_ident.span, label)
+                        .help(suggestion_help(&component_ident.text, "component", &candidates)),
                 );
                 return None;
             }

@@ -35,6 +35,15 @@ pub fn lower(file: &ast::File, diagnostics: &mut Diagnostics, symbols: &mut Symb
         params: Vec::new(),
         param_uses: Vec::new(),
         tier_symbols: Vec::new(),
+        broken_names: file
+            .broken
+            .iter()
+            .filter_map(|item| {
+                let label = item.label.as_ref()?;
+                Some(if item.kind.text == "param" { format!("param.{}", label.text) } else { label.text.clone() })
+            })
+            .collect(),
+        broken_kinds: file.broken.iter().map(|item| item.kind.text.clone()).collect(),
     };
     let mut blocks: BTreeMap<&str, Vec<&Block>> = BTreeMap::new();
     let mut param_decls = Vec::new();
@@ -152,6 +161,12 @@ pub(crate) struct Ctx<'a> {
     param_uses: Vec<bool>,
     /// The symbol of each tier, by index into the network's tiers.
     tier_symbols: Vec<usize>,
+    /// Names of top-level items that have a syntax error (`param.NAME` for
+    /// parameters): references to them are not reported as unknown.
+    broken_names: std::collections::BTreeSet<String>,
+    /// Kinds of the top-level items that have a syntax error: a missing
+    /// `deployment` or `network` block of such a kind is not reported.
+    broken_kinds: std::collections::BTreeSet<String>,
 }
 
 impl Ctx<'_> {
@@ -224,6 +239,7 @@ impl Ctx<'_> {
                 );
                 None
             }
+            None if self.broken_names.contains(&ident.text) => None,
             None => {
                 let candidates = self.names_of(kinds);
                 self.report(
@@ -267,6 +283,7 @@ impl Ctx<'_> {
                 self.param_uses[index] = true;
                 Some(index)
             }
+            None if self.broken_names.contains(&format!("param.{}", name.text)) => None,
             None => {
                 let candidates: Vec<&str> = self.params.iter().map(|(p, _)| p.name.text.as_str()).collect();
                 self.report(
@@ -281,6 +298,27 @@ impl Ctx<'_> {
                 None
             }
         }
+    }
+
+    /// Resolve `param.NAME` where text is expected: a `string` or `secret`
+    /// parameter (a number there is a type mismatch, MHA106).
+    fn resolve_string_param(&mut self, reference: Span, name: &ast::Ident) -> Option<usize> {
+        let index = self.resolve_param(name)?;
+        let (param, _) = &self.params[index];
+        if param.ty == ParamType::Number {
+            let (ty, declared) = (param.ty, param.span);
+            self.report(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("expected a string, found `param.{}`, a {} parameter", name.text, ty.as_str()),
+                )
+                .primary(reference, format!("a {} parameter", ty.as_str()))
+                .secondary(declared, format!("declared as {}", ty.as_str()))
+                .help(format!("declare it as `param {} : string`, or use a string parameter here", name.text)),
+            );
+            return None;
+        }
+        Some(index)
     }
 
     /// Describe where a parameter is first used, for its description.
@@ -309,12 +347,15 @@ impl Ctx<'_> {
                 param
             })
             .collect();
-        for (name, span) in unused {
+        // A parameter may be used by an item that did not parse.
+        if !self.broken_kinds.is_empty() {
+            unused.clear();
+        }
+        for (name, _) in unused {
             self.report(
                 Diagnostic::new(Code::UnusedParam, format!("parameter `{}` is never used", name.text))
-                    .primary(name.span, "declared here")
-                    .secondary(span, "remove this declaration, or refer to it as `param.NAME`")
-                    .help(format!("use it as `param.{}` or delete the declaration", name.text)),
+                    .primary(name.span, "declared here, and no value refers to `param.NAME`")
+                    .help(format!("use it as `param.{}`, or delete the declaration", name.text)),
             );
         }
         params
@@ -390,7 +431,7 @@ fn validate_block(ctx: &mut Ctx<'_>, block: &Block, parent: Option<&schema::Bloc
                 seen.insert(key, attribute.key.span);
                 if schema.attribute(key).is_none() {
                     if values::looks_secret(key) && matches!(attribute.value.kind, ast::ExprKind::String(_)) {
-                        ctx.report(values::literal_secret(attribute));
+                        ctx.report(values::literal_secret(attribute, kind, false));
                         continue;
                     }
                     let candidates: Vec<&str> = schema.attributes.iter().map(|a| a.name).collect();

@@ -16,12 +16,22 @@ pub(super) fn looks_secret(key: &str) -> bool {
     ["password", "passwd", "secret", "token", "private_key", "access_key"].iter().any(|word| key.contains(word))
 }
 
-/// MHA601 for a literal secret written as an attribute.
-pub(super) fn literal_secret(attribute: &ast::Attribute) -> Diagnostic {
+/// MHA601 for a literal secret written as an attribute. `kind` is the block
+/// it is written in; `known` whether the block's schema has the attribute
+/// (the database's `password`, which exists only to be refused).
+pub(super) fn literal_secret(attribute: &ast::Attribute, kind: &str, known: bool) -> Diagnostic {
+    let help = if known {
+        format!(
+            "remove `{}`: RDS generates the master password and keeps it in Secrets Manager, where Moodle's configuration reads it",
+            attribute.key.text
+        )
+    } else {
+        format!("remove it: `{kind}` has no `{}` attribute, and no secret belongs in the source", attribute.key.text)
+    };
     Diagnostic::new(Code::LiteralSecret, format!("`{}` holds a secret written in the source", attribute.key.text))
         .primary(attribute.value.span, "this value would end up in templates, plans and version control")
         .secondary(attribute.key.span, "a secret")
-        .help("remove it: database master passwords are generated and rotated by RDS in Secrets Manager, and other secrets belong in a `param NAME : secret` supplied at apply time")
+        .help(help)
 }
 
 impl Ctx<'_> {
@@ -237,7 +247,7 @@ impl Ctx<'_> {
         match &expr.kind {
             ExprKind::String(text) => Some(crate::model::StringValue::Literal(text.clone())),
             ExprKind::Reference(path) if path.len() == 2 && path[0].text == "param" => {
-                let index = self.resolve_param(&path[1])?;
+                let index = self.resolve_string_param(expr.span, &path[1])?;
                 self.describe_param_use(index, description);
                 Some(crate::model::StringValue::Param(index))
             }

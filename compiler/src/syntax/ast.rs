@@ -11,6 +11,22 @@ use crate::span::Span;
 pub struct File {
     /// Top-level items.
     pub items: Vec<Item>,
+    /// The heads of the top-level items that did not parse (a syntax error
+    /// was reported for each). Lowering uses them to stay quiet about names
+    /// and blocks that exist but are broken, rather than calling them missing.
+    pub broken: Vec<BrokenItem>,
+}
+
+/// What could be read of a top-level item with a syntax error: its first word
+/// and, when one follows, its name (`security_group db { allow mysql frm web }`
+/// gives `security_group` and `db`; a broken `param x : ...` gives `param`
+/// and `x`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenItem {
+    /// The kind (the item's first word).
+    pub kind: Ident,
+    /// The label or parameter name, unquoted, when there is one.
+    pub label: Option<Ident>,
 }
 
 /// A top-level item.

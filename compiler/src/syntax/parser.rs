@@ -48,6 +48,7 @@ pub fn parse(text: &str) -> (File, Vec<Diagnostic>) {
     let bounded = bound_nesting(text, &mut diagnostics);
     let text = bounded.as_deref().unwrap_or(text);
     let mut items = Vec::new();
+    let mut broken = Vec::new();
     let mut pos = skip_trivia(text, 0);
     while pos < text.len() {
         let rest = &text[pos..];
@@ -66,11 +67,36 @@ pub fn parse(text: &str) -> (File, Vec<Diagnostic>) {
             Err(error) => {
                 let error_pos = pos + error_offset(&error);
                 diagnostics.push(syntax_diagnostic(text, pos, error_pos, &error));
+                broken.extend(item_head(text, pos));
                 pos = resync(text, pos, error_pos);
             }
         }
     }
-    (File { items }, diagnostics)
+    (File { items, broken }, diagnostics)
+}
+
+/// The first word of the item at `pos` and the name after it, if any.
+fn item_head(text: &str, pos: usize) -> Option<BrokenItem> {
+    let word = |at: usize| -> Option<Ident> {
+        let rest = &text[at..];
+        if !rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            return None;
+        }
+        let len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        Some(Ident { text: rest[..len].to_string(), span: Span::new(at, at + len) })
+    };
+    let kind = word(pos)?;
+    let after = pos + kind.text.len();
+    let at = after + text[after..].len() - text[after..].trim_start_matches([' ', '\t']).len();
+    let label = if text[at..].starts_with('"') {
+        text[at + 1..]
+            .find(['"', '\n'])
+            .filter(|end| text[at + 1 + end..].starts_with('"'))
+            .map(|end| Ident { text: text[at + 1..at + 1 + end].to_string(), span: Span::new(at, at + end + 2) })
+    } else {
+        word(at).filter(|w| !["allow", "alarm", "from", "for", "true", "false"].contains(&w.text.as_str()))
+    };
+    Some(BrokenItem { kind, label })
 }
 
 /// The byte offset (into the parsed slice) where pest failed.
@@ -117,11 +143,44 @@ fn resync(text: &str, item_start: usize, error_pos: usize) -> usize {
     text.len()
 }
 
-/// Whether `rest` starts with a top-level keyword followed by a space.
+/// Whether `rest` starts a top-level item: a block keyword, an optional
+/// label and `{` (`network main {`, `deployment "x" {`, `monitoring {`), or
+/// `param NAME :`. An attribute that happens to share a block's name
+/// (`network = main` in a vpn, `security_group = db`) does not count.
 fn starts_top_level(rest: &str) -> bool {
-    TOP_LEVEL_KEYWORDS
-        .iter()
-        .any(|keyword| rest.starts_with(keyword) && rest[keyword.len()..].starts_with([' ', '\t', '{', '"']))
+    let skip_space = |s: &str| -> usize { s.len() - s.trim_start_matches([' ', '\t', '\r', '\n']).len() };
+    let name_len = |s: &str| -> usize {
+        if s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(s.len())
+        } else {
+            0
+        }
+    };
+    let keyword_len = name_len(rest);
+    let keyword = &rest[..keyword_len];
+    if !TOP_LEVEL_KEYWORDS.contains(&keyword) {
+        return false;
+    }
+    let mut at = keyword_len + skip_space(&rest[keyword_len..]);
+    if keyword == "param" {
+        let name = name_len(&rest[at..]);
+        if name == 0 {
+            return false;
+        }
+        at += name;
+        at += skip_space(&rest[at..]);
+        return rest[at..].starts_with(':');
+    }
+    if rest[at..].starts_with('"') {
+        match rest[at + 1..].find(['"', '\n']) {
+            Some(end) if rest[at + 1 + end..].starts_with('"') => at += end + 2,
+            _ => return false,
+        }
+    } else {
+        at += name_len(&rest[at..]);
+    }
+    at += skip_space(&rest[at..]);
+    rest[at..].starts_with('{')
 }
 
 /// Find brackets nested deeper than [`MAX_DEPTH`]; report the first and
@@ -271,6 +330,12 @@ fn syntax_diagnostic(text: &str, item_start: usize, error_pos: usize, error: &pe
             .help("close the string with `\"` on the same line");
     }
 
+    if (expected.contains(&"`=`") || expected.contains(&"`{`"))
+        && let Some(diagnostic) = missing_equals(text, item_start, error_pos)
+    {
+        return diagnostic;
+    }
+
     if expects_close && starts_top_level(&text[error_pos..]) {
         let mut diagnostic = Diagnostic::new(Code::Syntax, format!("unclosed block: expected `}}` before {found}"))
             .primary(found_span, "a new top-level block starts here");
@@ -298,6 +363,50 @@ fn syntax_diagnostic(text: &str, item_start: usize, error_pos: usize, error: &pe
         format!("write {} here", join_or(&expected))
     };
     diagnostic.help(help)
+}
+
+/// `class "db.r6g.large"` or `cidr 10.0.0.0/16`: a key and a value on one
+/// line with no `=` between them. pest reports these at the token after the
+/// value (it tried to read a nested block), which reads poorly; say what is
+/// missing instead.
+fn missing_equals(text: &str, item_start: usize, error_pos: usize) -> Option<Diagnostic> {
+    // The line holding the last token before the error.
+    let before = text[item_start..error_pos].trim_end();
+    if before.is_empty() {
+        return None;
+    }
+    // `before` ends at a character boundary (it may end with a multi-byte
+    // character, in a comment): slice up to it, never one byte into it.
+    let before_end = item_start + before.len();
+    let line_start = text[..before_end].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..line_end(text, line_start)];
+    if line.contains(['#', '=', '{', '}']) || line.contains("//") {
+        return None;
+    }
+    let indent = line.len() - line.trim_start().len();
+    let code = line.trim();
+    let key_len = code.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(code.len());
+    let (key, rest) = code.split_at(key_len);
+    let value = rest.trim_start();
+    let keywords = ["allow", "alarm", "param", "from", "for", "true", "false"];
+    if key.is_empty()
+        || !key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        || value.is_empty()
+        || !rest.starts_with([' ', '\t'])
+        || value.starts_with([',', ':', '.', '(', '[', ']', ')'])
+        || keywords.contains(&key)
+        || crate::schema::block(key).is_some()
+    {
+        return None;
+    }
+    let key_start = line_start + indent;
+    let value_start = key_start + key_len + (rest.len() - value.len());
+    Some(
+        Diagnostic::new(Code::Syntax, format!("missing `=` between `{key}` and its value"))
+            .primary(Span::new(key_start, key_start + key_len), "expected `=` after this")
+            .secondary(Span::new(value_start, value_start + value.len()), "the value")
+            .help(format!("write `{key} = {value}`")),
+    )
 }
 
 /// The innermost `{` opened between `start` and `end` and not closed before
@@ -692,6 +801,43 @@ mod tests {
         assert_eq!(diagnostics.len(), 1);
         assert!(diagnostics[0].message.contains("`}`"), "{:#?}", diagnostics[0]);
         assert_eq!(file.items.len(), 1);
+    }
+
+    #[test]
+    fn an_attribute_named_like_a_block_is_not_a_resume_point() {
+        // `network = main` inside the broken vpn must not restart parsing.
+        let (file, diagnostics) =
+            parse("vpn corporate {\n  bgp_asn = = 1\n  network = main\n}\ncache c { engine = redis }\n");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+        assert_eq!(file.items.len(), 1);
+        assert_eq!(file.broken.len(), 1);
+        assert_eq!(file.broken[0].kind.text, "vpn");
+        assert_eq!(file.broken[0].label.as_ref().map(|l| l.text.as_str()), Some("corporate"));
+    }
+
+    #[test]
+    fn broken_item_heads() {
+        let (file, _) = parse("param x : = 1\ndeployment \"d\" { region = }\nmonitoring { notify = }\n");
+        let heads: Vec<(&str, Option<&str>)> =
+            file.broken.iter().map(|b| (b.kind.text.as_str(), b.label.as_ref().map(|l| l.text.as_str()))).collect();
+        assert_eq!(heads, [("param", Some("x")), ("deployment", Some("d")), ("monitoring", None)]);
+    }
+
+    #[test]
+    fn a_missing_equals_sign_is_named() {
+        for text in
+            ["database d {\n  class \"db.t4g.medium\"\n  storage_gb = 20\n}", "network n {\n  cidr 10.0.0.0/16\n}"]
+        {
+            let (_, diagnostics) = parse(text);
+            assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+            assert!(diagnostics[0].message.starts_with("missing `=`"), "{:#?}", diagnostics[0]);
+        }
+        // The last token before the error ends with a multi-byte character.
+        let (_, diagnostics) = parse("database d {\n  class # \u{e9}\n}\n");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+        // A block head without its brace is not an attribute.
+        let (_, diagnostics) = parse("app_servers a {\n  behind front\n  port = 80\n}");
+        assert!(!diagnostics[0].message.starts_with("missing `=`"), "{:#?}", diagnostics[0]);
     }
 
     #[test]

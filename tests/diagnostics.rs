@@ -1,0 +1,320 @@
+//! Diagnostics: a failing fixture per code, a snapshot of each fixture's
+//! rendering, and the checks that keep codes, fixtures, snapshots and
+//! explanations in step.
+//!
+//! Fixtures live in `tests/fixtures/diagnostics/`, named after the code they
+//! demonstrate: `MHA305_single_az.mha`, `MHA305_dev.mha`. A fixture whose name
+//! ends in `_dev` uses `profile = dev` and shows the code relaxed to a warning.
+
+mod support;
+
+use mhac_compiler::diagnostics::{Code, DevProfile, Severity};
+use mhac_compiler::render::{self, HumanOptions};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+const FIXTURES: &str = "tests/fixtures/diagnostics";
+const SNAPSHOTS: &str = "tests/snapshots";
+const EXPLANATIONS: &str = "compiler/explanations";
+
+/// Every fixture, sorted.
+fn fixtures() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(support::root().join(FIXTURES))
+        .expect("the fixtures directory exists")
+        .map(|entry| entry.expect("a readable directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "mha"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The code a fixture's name claims: `MHA305_single_az.mha` → MHA305.
+fn claimed_code(path: &Path) -> Option<Code> {
+    let name = support::file_name(path);
+    Code::parse(name.split(['_', '.']).next().unwrap_or_default())
+}
+
+/// Compile a fixture the way `mhac check` does (decoding included).
+fn load(path: &Path) -> mhac_cli::source::Source {
+    mhac_cli::source::load(path).unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// What a fixture's snapshot holds: the source, then every diagnostic as
+/// `mhac check` renders it without colour at 80 columns.
+fn render(path: &Path) -> String {
+    let source = load(path);
+    let name = support::file_name(path);
+    let options = HumanOptions { color: false, width: 80 };
+    format!(
+        "----- SOURCE\n{}----- DIAGNOSTICS\n{}",
+        source.text,
+        render::human_all(source.diagnostics(), &name, &source.text, options)
+    )
+}
+
+#[test]
+fn fixtures_render_as_snapshotted() {
+    insta::glob!("fixtures/diagnostics/*.mha", |path| {
+        insta::assert_snapshot!(render(path));
+    });
+}
+
+/// `mhac check --message-format json` on a fixture: exit 1 for errors, and a
+/// document whose positions agree with the byte offsets.
+fn json_check(fixture: &str, expected_exit: i32) -> serde_json::Value {
+    let relative = format!("{FIXTURES}/{fixture}");
+    let output = support::run(&["check", "--message-format", "json", &relative]);
+    assert_eq!(output.status.code(), Some(expected_exit), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).expect("JSON output is UTF-8");
+    insta::assert_snapshot!(fixture, stdout);
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    assert_eq!(report["version"], 1);
+    let text = std::fs::read_to_string(support::root().join(&relative)).expect("fixture");
+    let position = |offset: usize| -> (usize, usize) {
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+        (line, column)
+    };
+    let diagnostics = report["diagnostics"].as_array().expect("a diagnostics array");
+    assert!(!diagnostics.is_empty());
+    for diagnostic in diagnostics {
+        for key in ["code", "severity", "message", "help", "file"] {
+            assert!(diagnostic[key].is_string(), "{key} in {diagnostic}");
+        }
+        assert_eq!(diagnostic["file"], relative.as_str());
+        let ranges = std::iter::once(diagnostic).chain(diagnostic["labels"].as_array().expect("labels"));
+        for range in ranges {
+            let start = range["byte_start"].as_u64().expect("byte_start") as usize;
+            let end = range["byte_end"].as_u64().expect("byte_end") as usize;
+            assert!(start <= end && end <= text.len(), "{range}");
+            for (offset, key) in [(start, "start"), (end, "end")] {
+                let (line, column) = position(offset);
+                assert_eq!(range[key]["line"].as_u64(), Some(line as u64), "{key} of {range}");
+                assert_eq!(range[key]["column"].as_u64(), Some(column as u64), "{key} of {range}");
+            }
+        }
+    }
+    let errors = diagnostics.iter().filter(|d| d["severity"] == "error").count();
+    assert_eq!(report["summary"]["errors"], errors);
+    assert_eq!(report["summary"]["warnings"], diagnostics.len() - errors);
+    report
+}
+
+#[test]
+fn json_format_of_an_error_with_two_labels() {
+    let report = json_check("MHA211_subnet_overlap.mha", 1);
+    let diagnostic = &report["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "MHA211");
+    assert_eq!(diagnostic["severity"], "error");
+    assert_eq!(diagnostic["labels"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn json_format_of_warnings() {
+    let report = json_check("MHA503_no_session_store.mha", 0);
+    let codes: Vec<&str> =
+        report["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, ["MHA503"]);
+    assert_eq!(report["diagnostics"][0]["severity"], "warning");
+}
+
+#[test]
+fn every_fixture_emits_the_code_in_its_name() {
+    let mut problems = Vec::new();
+    for path in fixtures() {
+        let name = support::file_name(&path);
+        let Some(code) = claimed_code(&path) else {
+            problems.push(format!("{name}: the name does not start with a known code (MHA###_what.mha)"));
+            continue;
+        };
+        let source = load(&path);
+        let emitted: Vec<_> = source.diagnostics().iter().filter(|d| d.code == code).collect();
+        if emitted.is_empty() {
+            let found: Vec<&str> = source.diagnostics().iter().map(|d| d.code.as_str()).collect();
+            problems.push(format!("{name}: does not emit {code} (emits {found:?})"));
+            continue;
+        }
+        // `_dev` fixtures show the profile relaxing the code; the others the
+        // code at its full (prod) severity.
+        let expected = if name.ends_with("_dev.mha") {
+            if code.dev_profile() != DevProfile::Relaxed {
+                problems.push(format!("{name}: a _dev fixture for {code}, which profile = dev does not relax"));
+            }
+            Severity::Warning
+        } else {
+            code.severity()
+        };
+        if emitted.iter().any(|d| d.severity != expected) {
+            problems.push(format!("{name}: {code} is not reported as {expected}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_code_has_a_fixture_a_snapshot_and_an_explanation() {
+    let mut by_code: BTreeMap<Code, Vec<String>> = BTreeMap::new();
+    for path in fixtures() {
+        if let Some(code) = claimed_code(&path) {
+            by_code.entry(code).or_default().push(support::file_name(&path));
+        }
+    }
+    let snapshots: BTreeSet<String> = std::fs::read_dir(support::root().join(SNAPSHOTS))
+        .expect("the snapshots directory exists")
+        .map(|entry| support::file_name(&entry.expect("a readable directory entry").path()))
+        .filter_map(|name| {
+            name.strip_prefix("diagnostics__fixtures_render_as_snapshotted@")
+                .and_then(|rest| rest.strip_suffix(".snap"))
+                .map(str::to_string)
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for code in Code::ALL {
+        match by_code.get(code) {
+            None => problems.push(format!("{code}: no fixture in {FIXTURES}")),
+            Some(names) => {
+                for name in names.iter().filter(|name| !snapshots.contains(*name)) {
+                    problems.push(format!("{code}: no snapshot for {name} (run the tests with INSTA_UPDATE=new)"));
+                }
+            }
+        }
+        if code.dev_profile() == DevProfile::Relaxed
+            && !by_code.get(code).is_some_and(|names| names.iter().any(|n| n.ends_with("_dev.mha")))
+        {
+            problems.push(format!("{code}: profile = dev relaxes it, and no _dev fixture shows that"));
+        }
+        problems.extend(explanation_problems(*code));
+    }
+    let fixture_names: BTreeSet<String> = fixtures().iter().map(|p| support::file_name(p)).collect();
+    for snapshot in snapshots.difference(&fixture_names) {
+        problems.push(format!("the snapshot of {snapshot} has no fixture: delete it"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_explanation_file_is_for_a_known_code() {
+    let mut problems = Vec::new();
+    for entry in std::fs::read_dir(support::root().join(EXPLANATIONS)).expect("the explanations directory exists") {
+        let path = entry.expect("a readable directory entry").path();
+        let name = support::file_name(&path);
+        match name.strip_suffix(".md").and_then(Code::parse) {
+            Some(code) if code.as_str() == name.trim_end_matches(".md") => {}
+            _ => problems.push(format!("{EXPLANATIONS}/{name} explains no code mhac has")),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The fenced `mha` blocks of a Markdown text, in order.
+fn mha_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_end()) {
+            (None, "```mha") => current = Some(String::new()),
+            (Some(block), "```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+/// What is wrong with a code's explanation: its shape (title, example,
+/// profile line, length), and whether its example is real: the failing
+/// snippet is part of one of the code's fixtures, and putting the fixed
+/// snippet in its place makes the code go away without raising another.
+fn explanation_problems(code: Code) -> Vec<String> {
+    let text = code.explanation();
+    let mut problems = Vec::new();
+    let title = format!("# {code}: {}", code.title());
+    if text.lines().next() != Some(title.as_str()) {
+        problems.push(format!("{code}: the explanation's first line is not `{title}`"));
+    }
+    let lines = text.lines().count();
+    if !(12..=60).contains(&lines) {
+        problems.push(format!("{code}: the explanation has {lines} lines; write 15 to 40"));
+    }
+    match text.lines().filter(|l| l.starts_with("Profile: ")).collect::<Vec<_>>().as_slice() {
+        [line] => {
+            let relaxed = line.contains("relaxes") && line.contains("warning");
+            match code.dev_profile() {
+                DevProfile::Relaxed if !relaxed => problems
+                    .push(format!("{code}: the Profile line must say that profile = dev relaxes it to a warning")),
+                DevProfile::Same if line.contains("relaxes") => {
+                    problems.push(format!("{code}: the Profile line says the profile relaxes a code it does not"))
+                }
+                _ => {}
+            }
+        }
+        _ => problems.push(format!("{code}: the explanation needs exactly one line starting `Profile: `")),
+    }
+    let blocks = mha_blocks(text);
+    let [failing, fixed, ..] = blocks.as_slice() else {
+        problems.push(format!("{code}: the explanation needs a failing ```mha example and its fix"));
+        return problems;
+    };
+    // The one code whose failing input cannot be shown as text.
+    if code == Code::InvalidInput {
+        return problems;
+    }
+    let fixture = fixtures().into_iter().filter(|p| claimed_code(p) == Some(code)).find_map(|path| {
+        let source = std::fs::read_to_string(&path).ok()?;
+        source.contains(failing.as_str()).then_some(source)
+    });
+    let Some(source) = fixture else {
+        problems.push(format!("{code}: the failing example is not an excerpt of any of its fixtures:\n{failing}"));
+        return problems;
+    };
+    let before: BTreeSet<Code> = mhac_compiler::compile(&source).diagnostics.iter().map(|d| d.code).collect();
+    let fixed_source = source.replacen(failing.as_str(), fixed, 1);
+    let after: BTreeSet<Code> = mhac_compiler::compile(&fixed_source).diagnostics.iter().map(|d| d.code).collect();
+    if after.contains(&code) {
+        problems.push(format!("{code}: the fixed example still emits {code}"));
+    }
+    let new: Vec<_> = after.difference(&before).collect();
+    if !new.is_empty() {
+        problems.push(format!("{code}: the fixed example raises {new:?}"));
+    }
+    problems
+}
+
+/// A syntax error in a block is reported once: the block is broken, not
+/// missing, so nothing else says its name is unknown, that the file has no
+/// such block, or that what it would have used or supplied is absent.
+#[test]
+fn a_block_with_a_syntax_error_is_broken_not_missing() {
+    let example = std::fs::read_to_string(support::root().join("examples/moodle.mha")).expect("example");
+    let breakages = [
+        ("security_group db { allow mysql from web }", "security_group db { allow mysql frm web }"),
+        ("security_group web { allow http from alb }", "security_group web { allow http from alb"),
+        ("  cidr      = 10.0.0.0/16", "  cidr      = = 10.0.0.0/16"),
+        ("  region  = \"us-east-1\"", "  region  = \"us-east-1"),
+        ("cache sessions { engine = redis,", "cache sessions { engine = redis,,"),
+        ("file_system dataroot { subnets = main.app,", "file_system dataroot { subnets = main.app,,"),
+        ("param certificate_arn : string", "param certificate_arn : : string"),
+        (
+            "load_balancer front {\n  subnets        = main.public",
+            "load_balancer front {\n  subnets        main.public",
+        ),
+        ("  backup_days    = 7\n", "  backup_days    = 7 days\n"),
+    ];
+    let mut problems = Vec::new();
+    for (from, to) in breakages {
+        assert_eq!(example.matches(from).count(), 1, "{from}");
+        let broken = example.replacen(from, to, 1);
+        let codes: Vec<&str> = mhac_compiler::compile(&broken).diagnostics.iter().map(|d| d.code.as_str()).collect();
+        if codes != ["MHA001"] {
+            problems.push(format!("{to:?}: {codes:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
