@@ -34,9 +34,32 @@ fn claimed_code(path: &Path) -> Option<Code> {
     Code::parse(name.split(['_', '.']).next().unwrap_or_default())
 }
 
-/// Compile a fixture the way `mhac check` does (decoding included).
+/// Compile a fixture the way `mhac check` does (decoding included). The
+/// fixtures of deployment-time codes (MHA8xx) are also checked the way
+/// `mhac plan` and `apply` check a deployment before calling AWS, with no
+/// parameter values given.
 fn load(path: &Path) -> mhac_cli::source::Source {
-    mhac_cli::source::load(path).unwrap_or_else(|error| panic!("{error}"))
+    let mut source = mhac_cli::source::load(path).unwrap_or_else(|error| panic!("{error}"));
+    if claimed_code(path).is_some_and(is_deployment_code) {
+        let extra = mhac_compiler::params::missing_values(&source.compilation.model, |_| false);
+        source.compilation.diagnostics.extend(extra);
+    }
+    source
+}
+
+/// Codes reported when a deployment is planned or applied, not by `check`.
+fn is_deployment_code(code: Code) -> bool {
+    code.as_str().starts_with("MHA8")
+}
+
+/// The codes a source text raises, at deployment time for MHA8xx codes.
+fn codes_of(text: &str, code: Code) -> BTreeSet<Code> {
+    let compilation = mhac_compiler::compile(text);
+    let mut codes: BTreeSet<Code> = compilation.diagnostics.iter().map(|d| d.code).collect();
+    if is_deployment_code(code) {
+        codes.extend(mhac_compiler::params::missing_values(&compilation.model, |_| false).iter().map(|d| d.code));
+    }
+    codes
 }
 
 /// What a fixture's snapshot holds: the source, then every diagnostic as
@@ -274,9 +297,9 @@ fn explanation_problems(code: Code) -> Vec<String> {
         problems.push(format!("{code}: the failing example is not an excerpt of any of its fixtures:\n{failing}"));
         return problems;
     };
-    let before: BTreeSet<Code> = mhac_compiler::compile(&source).diagnostics.iter().map(|d| d.code).collect();
+    let before = codes_of(&source, code);
     let fixed_source = source.replacen(failing.as_str(), fixed, 1);
-    let after: BTreeSet<Code> = mhac_compiler::compile(&fixed_source).diagnostics.iter().map(|d| d.code).collect();
+    let after = codes_of(&fixed_source, code);
     if after.contains(&code) {
         problems.push(format!("{code}: the fixed example still emits {code}"));
     }

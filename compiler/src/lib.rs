@@ -15,6 +15,7 @@ pub mod diagnostics;
 pub mod format;
 pub mod lower;
 pub mod model;
+pub mod params;
 pub mod render;
 pub mod sarif;
 pub mod schema;

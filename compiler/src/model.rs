@@ -168,6 +168,8 @@ pub struct Param {
     pub default: Option<String>,
     /// What the parameter is used for (from its first use), for descriptions.
     pub description: String,
+    /// Whether any value refers to it; backends leave unused parameters out.
+    pub used: bool,
     /// The declaration.
     pub span: Span,
 }

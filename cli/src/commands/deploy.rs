@@ -6,7 +6,6 @@ use super::{fail, report_to_stderr};
 use crate::args::{AwsArgs, MessageFormat, ParamArgs};
 use crate::source::{Source, load};
 use crate::{EXIT_ERRORS, EXIT_USAGE};
-use mhac_compiler::diagnostics::{Code, Diagnostic};
 use mhac_compiler::model::CheckedModel;
 use mhac_compiler::span::LineIndex;
 use mhac_deploy::aws::AwsOptions;
@@ -117,19 +116,9 @@ pub fn desired(
         )));
     }
     if !resolved.missing.is_empty() {
-        let diagnostics: Vec<Diagnostic> = resolved
-            .missing
-            .iter()
-            .filter_map(|spec| model.params.iter().find(|p| p.name.text == spec.source_name))
-            .map(|param| {
-                Diagnostic::new(Code::MissingParamValue, format!("parameter `{}` needs a value", param.name.text))
-                    .primary(param.name.span, "declared here without a default")
-                    .help(format!(
-                        "pass `--param {}=VALUE` (or a `--params FILE` holding it), or give the parameter a default",
-                        param.name.text
-                    ))
-            })
-            .collect();
+        let diagnostics = mhac_compiler::params::missing_values(model, |param| {
+            !resolved.missing.iter().any(|spec| spec.source_name == param.name.text)
+        });
         source.compilation.diagnostics = diagnostics;
         report_to_stderr(&source, message_format);
         return Err(EXIT_ERRORS);

@@ -245,6 +245,7 @@ pub(super) fn param(ctx: &mut Ctx<'_>, decl: &ast::ParamDecl, _deployment: &Depl
         ty,
         default,
         description: String::new(),
+        used: false,
         span: decl.span,
     })
 }

@@ -341,6 +341,7 @@ impl Ctx<'_> {
                     unused.push((param.name.clone(), param.span));
                 }
                 let mut param = param.clone();
+                param.used = *used;
                 if param.description.is_empty() {
                     param.description = format!("Value of the `{}` parameter.", param.name.text);
                 }
