@@ -101,8 +101,7 @@ pub fn template(model: &CheckedModel) -> Template {
     // A parameter nothing refers to (MHA115 warns about it) would only ask
     // the user for a value CloudFormation then ignores.
     let mut referenced = BTreeSet::new();
-    references(&Value::Object(resources.clone()), &mut referenced);
-    references(&Value::Object(outputs.clone()), &mut referenced);
+    resources.values().chain(outputs.values()).for_each(|value| references(value, &mut referenced));
     parameters.retain(|id, _| referenced.contains(id));
     let mut body = Map::new();
     body.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
