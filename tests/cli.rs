@@ -192,3 +192,30 @@ fn build_writes_the_whole_file_and_nothing_else() {
     assert!(!nowhere.exists());
     assert_eq!(listing(dir.path()), ["template.json"]);
 }
+
+/// A deployment past CloudFormation's 500-resource limit still builds (the
+/// Terraform target can deploy it) but says that CloudFormation will refuse
+/// it; the examples build without the warning.
+#[test]
+fn build_warns_when_a_template_exceeds_cloudformation_limits() {
+    let example = std::fs::read_to_string(support::root().join("examples/moodle.mha")).expect("example");
+    let mut source = example.replace("scaling { min = 2, max = 8, target_cpu = 60 }", "scaling { min = 2, max = 2 }");
+    for i in 0..60 {
+        source.push_str(&format!(
+            "\nload_balancer lb{i} {{\n  subnets = main.public\n  security_group = alb\n  https {{ certificate = param.certificate_arn }}\n}}\n\
+             app_servers app{i} {{\n  subnets = main.app\n  security_group = web\n  instance_type = \"m6i.large\"\n  \
+             image = ssm(\"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64\")\n  \
+             scaling {{ min = 2, max = 2 }}\n  behind lb{i} {{ health_check = \"/\" }}\n}}\n"
+        ));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("large.mha");
+    std::fs::write(&file, source).expect("write");
+    let out = dir.path().join("large.json");
+    let large = support::run(&["build", file.to_str().expect("utf-8"), "-o", out.to_str().expect("utf-8")]);
+    assert_exit(&large, 0);
+    assert!(stderr(&large).contains("CloudFormation accepts at most 500 resources"), "{}", stderr(&large));
+    let small = support::run(&["build", "examples/moodle.mha", "-o", out.to_str().expect("utf-8")]);
+    assert_exit(&small, 0);
+    assert!(stderr(&small).is_empty(), "{}", stderr(&small));
+}

@@ -49,6 +49,7 @@ pub fn run(
                 TemplateFormat::Json => mhac_backends::cloudformation::to_json(&template.body),
                 TemplateFormat::Yaml => mhac_backends::cloudformation::to_yaml(&template.body),
             };
+            warn_about_limits(&template.body, text.len());
             // The process ends right after writing: freeing a large
             // template node by node costs a fifth of a large build, and the
             // operating system reclaims the memory at exit anyway.
@@ -81,5 +82,22 @@ pub fn run(
             let _ = std::io::stdout().lock().write_all(artifact.as_bytes());
             EXIT_OK
         }
+    }
+}
+
+/// CloudFormation refuses a stack of more than 500 resources or a template
+/// over 1 MB; mhac does not split large deployments into nested stacks yet,
+/// so it says so rather than hand over a template that cannot deploy.
+fn warn_about_limits(template: &serde_json::Value, bytes: usize) {
+    const MAX_RESOURCES: usize = 500;
+    const MAX_BYTES: usize = 1_000_000;
+    let resources = template.get("Resources").and_then(serde_json::Value::as_object).map_or(0, |r| r.len());
+    if resources > MAX_RESOURCES || bytes > MAX_BYTES {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: the template has {resources} resources and {bytes} bytes; CloudFormation accepts at most \
+             {MAX_RESOURCES} resources and {MAX_BYTES} bytes per stack, and mhac does not split deployments into \
+             nested stacks yet: deploy this one with `--target terraform`"
+        );
     }
 }
