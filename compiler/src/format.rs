@@ -33,6 +33,7 @@
 use crate::ast::{Block, Entry, Expr, ExprKind, File, Item, MapEntry, ParamDecl, PortSpec, SourceSpec};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::Span;
+use crate::syntax::scan::{Piece, scan};
 
 /// Lines the formatter keeps one-line constructs within.
 pub const MAX_WIDTH: usize = 100;
@@ -84,27 +85,12 @@ pub struct Comment {
 /// grammar reads them (a string ends at its closing quote or at the end of
 /// the line).
 pub fn comments(text: &str) -> Vec<Comment> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' && bytes.get(i + 1).is_some_and(|b| *b != b'\n') { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            b'#' | b'/' if bytes[i] == b'#' || bytes.get(i + 1) == Some(&b'/') => {
-                let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
-                out.push(Comment { span: Span::new(i, end), text: text[i..end].trim_end().to_string() });
-                i = end;
-            }
-            _ => i += 1,
-        }
-    }
-    out
+    scan(text, 0, text.len())
+        .filter_map(|piece| match piece {
+            Piece::Comment(span) => Some(Comment { span, text: span.slice(text).trim_end().to_string() }),
+            Piece::Code(..) => None,
+        })
+        .collect()
 }
 
 /// The syntax tree with every span blanked out: what the guard compares.
@@ -192,17 +178,13 @@ impl Unit for MapEntry {
 /// Offset of the `{` that opens a block: the first `{` after its head that
 /// is not in a comment.
 fn lbrace(src: &str, block: &Block) -> usize {
-    let bytes = src.as_bytes();
-    let mut i = block.head_span().end;
-    while i < block.span.end {
-        match bytes.get(i) {
-            Some(b'{') => return i,
-            Some(b'#') => i = src[i..].find('\n').map_or(src.len(), |n| i + n),
-            Some(b'/') if bytes.get(i + 1) == Some(&b'/') => i = src[i..].find('\n').map_or(src.len(), |n| i + n),
-            _ => i += 1,
-        }
-    }
-    block.head_span().end
+    let head_end = block.head_span().end;
+    scan(src, head_end, block.span.end)
+        .find_map(|piece| match piece {
+            Piece::Code(at, b'{') => Some(at),
+            _ => None,
+        })
+        .unwrap_or(head_end)
 }
 
 /// `span` without the whitespace and comments at its end.

@@ -2,5 +2,6 @@
 
 pub mod ast;
 mod parser;
+pub(crate) mod scan;
 
 pub use parser::{MAX_DEPTH, TOP_LEVEL_KEYWORDS, parse};

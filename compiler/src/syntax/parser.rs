@@ -12,6 +12,7 @@
 //! exhaust the stack.
 
 use super::ast::*;
+use super::scan::{Piece, scan};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::Span;
 use pest::Parser as _;
@@ -187,28 +188,17 @@ fn starts_top_level(rest: &str) -> bool {
 /// return a copy of the text with the too-deep brackets replaced by spaces
 /// (byte offsets unchanged). `None` when the text is within bounds.
 fn bound_nesting(text: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
-    let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut blank = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                // A string runs to the closing quote or the end of the line.
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' && i + 1 < bytes.len() && bytes[i + 1] != b'\n' { 2 } else { 1 };
-                }
-            }
-            b'#' => i = line_end(text, i),
-            b'/' if bytes.get(i + 1) == Some(&b'/') => i = line_end(text, i),
-            b'{' | b'[' | b'(' => {
+    for piece in scan(text, 0, text.len()) {
+        match piece {
+            Piece::Code(i, b'{' | b'[' | b'(') => {
                 depth += 1;
                 if depth > MAX_DEPTH {
                     blank.push(i);
                 }
             }
-            b'}' | b']' | b')' => {
+            Piece::Code(i, b'}' | b']' | b')') => {
                 if depth > MAX_DEPTH {
                     blank.push(i);
                 }
@@ -216,7 +206,6 @@ fn bound_nesting(text: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<String
             }
             _ => {}
         }
-        i += 1;
     }
     let first = *blank.first()?;
     diagnostics.push(
@@ -412,26 +401,15 @@ fn missing_equals(text: &str, item_start: usize, error_pos: usize) -> Option<Dia
 /// The innermost `{` opened between `start` and `end` and not closed before
 /// `end` (strings and comments skipped).
 fn innermost_open_brace(text: &str, start: usize, end: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
     let mut stack = Vec::new();
-    let mut i = start;
-    while i < end.min(bytes.len()) {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'#' => i = line_end(text, i),
-            b'/' if bytes.get(i + 1) == Some(&b'/') => i = line_end(text, i),
-            b'{' => stack.push(i),
-            b'}' => {
+    for piece in scan(text, start, end) {
+        match piece {
+            Piece::Code(i, b'{') => stack.push(i),
+            Piece::Code(_, b'}') => {
                 stack.pop();
             }
             _ => {}
         }
-        i += 1;
     }
     stack.pop()
 }
