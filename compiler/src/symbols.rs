@@ -36,6 +36,17 @@ pub enum SymbolKind {
 }
 
 impl SymbolKind {
+    /// The kinds an `alarm` may watch: those with metrics.
+    pub const ALARMABLE: &'static [SymbolKind] = &[
+        SymbolKind::LoadBalancer,
+        SymbolKind::AppServers,
+        SymbolKind::Database,
+        SymbolKind::FileSystem,
+        SymbolKind::Cache,
+        SymbolKind::ObjectStorage,
+        SymbolKind::Vpn,
+    ];
+
     /// The block kind that defines such a symbol.
     pub fn keyword(self) -> &'static str {
         match self {

@@ -342,16 +342,6 @@ fn params(doc: &Document, qualified: bool) -> Vec<CompletionItem> {
         .collect()
 }
 
-const ALARMABLE: &[SymbolKind] = &[
-    SymbolKind::LoadBalancer,
-    SymbolKind::AppServers,
-    SymbolKind::Database,
-    SymbolKind::FileSystem,
-    SymbolKind::Cache,
-    SymbolKind::ObjectStorage,
-    SymbolKind::Vpn,
-];
-
 fn items(doc: &Document, context: &Context) -> Vec<CompletionItem> {
     match context {
         Context::Keys(kind) if kind.is_empty() => {
@@ -438,10 +428,11 @@ fn items(doc: &Document, context: &Context) -> Vec<CompletionItem> {
             out.push(item("udp", CompletionItemKind::KEYWORD, "udp PORT or udp FROM-TO", ""));
             out
         }
-        Context::AlarmComponent => names(doc, ALARMABLE),
+        Context::AlarmComponent => names(doc, SymbolKind::ALARMABLE),
         Context::Metric(component) => {
             let symbols = &doc.compilation.symbols.symbols;
-            let Some(symbol) = symbols.iter().find(|s| s.name == *component && ALARMABLE.contains(&s.kind)) else {
+            let Some(symbol) = symbols.iter().find(|s| s.name == *component && SymbolKind::ALARMABLE.contains(&s.kind))
+            else {
                 return Vec::new();
             };
             stdlib()

@@ -1388,15 +1388,6 @@ pub(super) fn monitoring(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Mon
 
 impl Ctx<'_> {
     fn alarm(&mut self, rule: &ast::AlarmRule, model: &Model) -> Option<Alarm> {
-        let alarmable = [
-            SymbolKind::LoadBalancer,
-            SymbolKind::AppServers,
-            SymbolKind::Database,
-            SymbolKind::FileSystem,
-            SymbolKind::Cache,
-            SymbolKind::ObjectStorage,
-            SymbolKind::Vpn,
-        ];
         let [component_ident, metric_ident] = rule.target.as_slice() else {
             self.report(
                 Diagnostic::new(Code::AlarmUnknownMetric, "an alarm names a component and a metric")
@@ -1406,13 +1397,13 @@ impl Ctx<'_> {
             return None;
         };
         let (index, kind) = match self.names.get(&component_ident.text).copied() {
-            Some(declared) if alarmable.contains(&declared.kind) => {
+            Some(declared) if SymbolKind::ALARMABLE.contains(&declared.kind) => {
                 self.add_reference(component_ident.span, declared.symbol);
                 (declared.index, declared.kind)
             }
             None if self.broken_names.contains(&component_ident.text) => return None,
             found => {
-                let candidates = self.names_of(&alarmable);
+                let candidates = self.names_of(SymbolKind::ALARMABLE);
                 let (message, label) = match found {
                     Some(declared) => (
                         format!("alarm on `{}`, a {} with no metrics", component_ident.text, declared.kind.describe()),
