@@ -19,6 +19,7 @@
 use super::doc::{Area, Doc, Res, data_ref, list, nested, reference, tags, var};
 use super::load_balancer::target_group_arn;
 use super::names::address;
+use super::network::subnet_ids;
 use super::security::{assume_role_document, managed_policy_arn};
 use crate::decisions;
 use hcl::Block;
@@ -132,18 +133,7 @@ fn app_servers(doc: &mut Doc<'_>, app: &AppServers) {
             )),
     );
 
-    let subnets: Vec<Expression> = model
-        .network
-        .tiers
-        .get(app.tier)
-        .map(|tier| {
-            tier.subnets
-                .iter()
-                .filter_map(|s| model.deployment.zones.get(s.zone))
-                .map(|zone| reference("aws_subnet", &address(&[tier.name.as_str(), &zone.suffix]), "id"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let subnets = subnet_ids(model, app.tier);
     let mut asg = Res::resource("aws_autoscaling_group", name)
         .attr("name", doc.physical(&[name], 255))
         .attr("min_size", app.scaling.min)

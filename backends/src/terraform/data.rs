@@ -32,6 +32,7 @@
 use super::doc::{Area, Doc, Res, data_ref, empty, list, nested, reference, strings, suffixed};
 use super::monitoring::{account_id, key_arn};
 use super::names::address;
+use super::network::{subnet_ids, tier_subnets};
 use super::security::{Statement, assume_role_document, managed_policy_arn, policy_document};
 use crate::decisions;
 use hcl::Block;
@@ -139,17 +140,6 @@ fn object_storage(doc: &mut Doc<'_>, bucket: &Bucket) {
     );
 }
 
-/// The subnets of a tier, as references.
-fn tier_subnets(doc: &Doc<'_>, tier: usize) -> Vec<(String, Expression)> {
-    let model = doc.model;
-    let Some(tier) = model.network.tiers.get(tier) else { return Vec::new() };
-    tier.subnets
-        .iter()
-        .filter_map(|subnet| model.deployment.zones.get(subnet.zone))
-        .map(|zone| (zone.suffix.clone(), reference("aws_subnet", &address(&[tier.name.as_str(), &zone.suffix]), "id")))
-        .collect()
-}
-
 fn group_id(doc: &Doc<'_>, index: usize) -> Expression {
     let name = doc.model.security_groups.get(index).map_or("missing_group", |g| g.name.as_str());
     reference("aws_security_group", name, "id")
@@ -161,7 +151,7 @@ fn databases(doc: &mut Doc<'_>) {
         let name = db.name.as_str();
         let facts = stdlib().services.engines.get(db.engine.as_str());
         let identifier = doc.physical(&[name], 63);
-        let subnets: Vec<Expression> = tier_subnets(doc, db.tier).into_iter().map(|(_, id)| id).collect();
+        let subnets = subnet_ids(model, db.tier);
         doc.add(
             Area::Data,
             Res::resource("aws_db_subnet_group", name)
@@ -284,12 +274,13 @@ fn file_systems(doc: &mut Doc<'_>) {
                     [("status", Expression::from(if fs.backup { "ENABLED" } else { "DISABLED" }))],
                 )),
         );
-        for (suffix, subnet) in tier_subnets(doc, fs.tier) {
+        let tier = model.network.tiers.get(fs.tier);
+        for (_, zone, subnet_address) in tier.into_iter().flat_map(|tier| tier_subnets(model, tier)) {
             doc.add(
                 Area::Data,
-                Res::resource("aws_efs_mount_target", address(&[name, &suffix]))
+                Res::resource("aws_efs_mount_target", address(&[name, &zone.suffix]))
                     .attr("file_system_id", reference("aws_efs_file_system", name, "id"))
-                    .attr("subnet_id", subnet)
+                    .attr("subnet_id", reference("aws_subnet", &subnet_address, "id"))
                     .attr("security_groups", list([group_id(doc, fs.security_group)])),
             );
         }
@@ -333,7 +324,7 @@ fn caches(doc: &mut Doc<'_>) {
     let zones = &model.deployment.zones;
     for cache in &model.caches {
         let name = cache.name.as_str();
-        let subnets: Vec<Expression> = tier_subnets(doc, cache.tier).into_iter().map(|(_, id)| id).collect();
+        let subnets = subnet_ids(model, cache.tier);
         doc.add(
             Area::Data,
             Res::resource("aws_elasticache_subnet_group", name)

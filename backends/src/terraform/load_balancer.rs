@@ -23,6 +23,7 @@ use super::data::{BucketSpec, bucket_resources};
 use super::doc::{Area, Doc, Res, TemplatePart, empty, list, nested, reference, resource_ref, template};
 use super::monitoring::{account_id, log_group};
 use super::names::address;
+use super::network::subnet_ids;
 use super::security::Statement;
 use crate::decisions;
 use hcl::Block;
@@ -92,18 +93,7 @@ fn load_balancer(doc: &mut Doc<'_>, lb: &LoadBalancer) {
     if lb.access_logs {
         access_log_bucket(doc, lb, &logs);
     }
-    let subnets: Vec<Expression> = model
-        .network
-        .tiers
-        .get(lb.tier)
-        .map(|tier| {
-            tier.subnets
-                .iter()
-                .filter_map(|s| model.deployment.zones.get(s.zone))
-                .map(|zone| reference("aws_subnet", &address(&[tier.name.as_str(), &zone.suffix]), "id"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let subnets = subnet_ids(model, lb.tier);
     let group = model.security_groups.get(lb.security_group).map_or("missing_group", |g| g.name.as_str());
     let mut res = Res::resource("aws_lb", name)
         .attr("name", doc.physical(&[name], 32))

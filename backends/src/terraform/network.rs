@@ -27,8 +27,25 @@ use super::monitoring::log_group;
 use super::names::{address, cidr_label};
 use super::security::{Statement, assume_role_document, policy_document};
 use crate::decisions;
-use mhac_compiler::model::{NatMode, TierKind};
+use hcl::expr::Expression;
+use mhac_compiler::model::{Model, NatMode, Subnet, Tier, TierKind, Zone};
 use std::collections::BTreeSet;
+
+/// The subnets of `tier` in a known zone, each with its zone and the
+/// address its `aws_subnet` and `aws_route_table` share (`TIER_ZONE`).
+pub fn tier_subnets<'m>(model: &'m Model, tier: &'m Tier) -> impl Iterator<Item = (&'m Subnet, &'m Zone, String)> {
+    tier.subnets.iter().filter_map(move |subnet| {
+        let zone = model.deployment.zones.get(subnet.zone)?;
+        Some((subnet, zone, address(&[tier.name.as_str(), &zone.suffix])))
+    })
+}
+
+/// References to the subnets of tier `tier` (an index into the network's
+/// tiers), in the tier's order.
+pub fn subnet_ids(model: &Model, tier: usize) -> Vec<Expression> {
+    let Some(tier) = model.network.tiers.get(tier) else { return Vec::new() };
+    tier_subnets(model, tier).map(|(_, _, name)| reference("aws_subnet", &name, "id")).collect()
+}
 
 /// Build the network.
 pub fn build(doc: &mut Doc<'_>) {
@@ -60,9 +77,7 @@ pub fn build(doc: &mut Doc<'_>) {
     );
 
     for tier in &network.tiers {
-        for subnet in &tier.subnets {
-            let Some(zone) = zones.get(subnet.zone) else { continue };
-            let name = address(&[tier.name.as_str(), &zone.suffix]);
+        for (subnet, zone, name) in tier_subnets(model, tier) {
             doc.add(
                 Area::Network,
                 Res::resource("aws_subnet", name.as_str())
@@ -114,9 +129,7 @@ pub fn build(doc: &mut Doc<'_>) {
 
     // A route table per subnet, with the tier's default route.
     for tier in &network.tiers {
-        for subnet in &tier.subnets {
-            let Some(zone) = zones.get(subnet.zone) else { continue };
-            let name = address(&[tier.name.as_str(), &zone.suffix]);
+        for (subnet, zone, name) in tier_subnets(model, tier) {
             doc.add(
                 Area::Network,
                 Res::resource("aws_route_table", name.as_str())
@@ -166,21 +179,18 @@ fn endpoints(doc: &mut Doc<'_>) {
     let model = doc.model;
     let network = &model.network;
     let net = network.name.as_str();
-    let zones = &model.deployment.zones;
     let vpc_id = reference("aws_vpc", net, "id");
     let region = model.deployment.region.as_str();
-    let route_tables = |kinds: &[TierKind]| {
-        let mut ids = Vec::new();
-        for tier in network.tiers.iter().filter(|t| kinds.contains(&t.kind)) {
-            for subnet in &tier.subnets {
-                if let Some(zone) = zones.get(subnet.zone) {
-                    ids.push(reference("aws_route_table", &address(&[tier.name.as_str(), &zone.suffix]), "id"));
-                }
-            }
-        }
-        ids
+    let route_tables = |kinds: &[TierKind]| -> Vec<Expression> {
+        network
+            .tiers
+            .iter()
+            .filter(|t| kinds.contains(&t.kind))
+            .flat_map(|tier| tier_subnets(model, tier))
+            .map(|(_, _, name)| reference("aws_route_table", &name, "id"))
+            .collect()
     };
-    let interface_tier = decisions::endpoint_tier(model).and_then(|index| network.tiers.get(index));
+    let interface_tier = decisions::endpoint_tier(model);
     let mut interface_group = false;
     for &endpoint in &network.endpoints {
         let service = endpoint.as_str();
@@ -198,13 +208,9 @@ fn endpoints(doc: &mut Doc<'_>) {
             );
             continue;
         }
+        // `endpoint_tier` names an existing tier.
         let Some(tier) = interface_tier else { continue };
-        let subnets: Vec<_> = tier
-            .subnets
-            .iter()
-            .filter_map(|s| zones.get(s.zone))
-            .map(|zone| reference("aws_subnet", &address(&[tier.name.as_str(), &zone.suffix]), "id"))
-            .collect();
+        let subnets = subnet_ids(model, tier);
         interface_group = true;
         doc.add(
             Area::Network,
@@ -308,7 +314,6 @@ fn vpn(doc: &mut Doc<'_>) {
     }
     let network = &model.network;
     let net = network.name.as_str();
-    let zones = &model.deployment.zones;
     doc.add(
         Area::Network,
         Res::resource("aws_vpn_gateway", net)
@@ -352,9 +357,7 @@ fn vpn(doc: &mut Doc<'_>) {
         }
     }
     for tier in reached.iter().filter_map(|&index| network.tiers.get(index)) {
-        for subnet in &tier.subnets {
-            let Some(zone) = zones.get(subnet.zone) else { continue };
-            let name = address(&[tier.name.as_str(), &zone.suffix]);
+        for (_, _, name) in tier_subnets(model, tier) {
             doc.add(
                 Area::Network,
                 Res::resource("aws_vpn_gateway_route_propagation", name.as_str())
