@@ -255,19 +255,17 @@ pub fn capabilities(template: &Value) -> Vec<String> {
 /// Template parameters whose NoEcho value cannot be compared with the
 /// deployed one.
 pub fn secret_parameters(template: &Value) -> BTreeSet<String> {
-    template
-        .get("Parameters")
-        .and_then(Value::as_object)
-        .map(|params| {
-            params
-                .iter()
-                .filter(|(_, p)| {
-                    matches!(p.get("NoEcho"), Some(Value::Bool(true))) || p.get("NoEcho") == Some(&Value::from("true"))
-                })
-                .map(|(k, _)| k.clone())
-                .collect()
+    template_parameters(template)
+        .filter(|(_, p)| {
+            matches!(p.get("NoEcho"), Some(Value::Bool(true))) || p.get("NoEcho") == Some(&Value::from("true"))
         })
-        .unwrap_or_default()
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// A template's `Parameters`, by key (none when it has no such object).
+fn template_parameters(template: &Value) -> impl Iterator<Item = (&String, &Value)> {
+    template.get("Parameters").and_then(Value::as_object).into_iter().flatten()
 }
 
 /// Parameters whose value differs from the deployed one. A parameter not
@@ -277,28 +275,15 @@ pub fn secret_parameters(template: &Value) -> BTreeSet<String> {
 /// local emulator reports the resolved value (an AMI ID) in its place,
 /// which says nothing about the path.
 pub fn changed_parameters(desired: &Desired, deployed: &Deployed) -> BTreeSet<String> {
-    let ssm_typed: BTreeSet<String> = desired
-        .template
-        .get("Parameters")
-        .and_then(Value::as_object)
-        .map(|params| {
-            params
-                .iter()
-                .filter(|(_, p)| {
-                    p.get("Type").and_then(Value::as_str).is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value<"))
-                })
-                .map(|(k, _)| k.clone())
-                .collect()
+    let ssm_typed: BTreeSet<&String> = template_parameters(&desired.template)
+        .filter(|(_, p)| {
+            p.get("Type").and_then(Value::as_str).is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value<"))
         })
-        .unwrap_or_default();
-    let defaults: BTreeMap<String, String> = desired
-        .template
-        .get("Parameters")
-        .and_then(Value::as_object)
-        .map(|params| {
-            params.iter().filter_map(|(k, p)| p.get("Default").map(|d| (k.clone(), scalar_text(d)))).collect()
-        })
-        .unwrap_or_default();
+        .map(|(k, _)| k)
+        .collect();
+    let defaults: BTreeMap<String, String> = template_parameters(&desired.template)
+        .filter_map(|(k, p)| p.get("Default").map(|d| (k.clone(), scalar_text(d))))
+        .collect();
     let mut keys: BTreeSet<&String> = defaults.keys().collect();
     keys.extend(desired.parameters.keys());
     keys.extend(deployed.parameters.keys());
