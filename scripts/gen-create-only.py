@@ -25,18 +25,10 @@ import re
 import subprocess
 import sys
 
-# Types whose replacement or removal loses data (mhac-deploy's stateful list):
-# always in the table, whether or not an example uses them.
-STATEFUL = [
-    "AWS::RDS::DBInstance",
-    "AWS::RDS::DBCluster",
-    "AWS::ElastiCache::ReplicationGroup",
-    "AWS::ElastiCache::CacheCluster",
-    "AWS::EFS::FileSystem",
-    "AWS::S3::Bucket",
-]
-
 REGION = "us-east-1"
+
+# A resource type name in Rust source: "AWS::Service::Resource".
+TYPE_NAME = re.compile(r'"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)"')
 
 
 def built_types(root, mhac):
@@ -62,8 +54,20 @@ def source_types(root):
     types = set()
     for path in glob.glob(os.path.join(root, "backends", "src", "cloudformation", "**", "*.rs"), recursive=True):
         with open(path, encoding="utf-8") as source:
-            types.update(re.findall(r'"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)"', source.read()))
+            types.update(TYPE_NAME.findall(source.read()))
     return types
+
+
+def stateful_types(root):
+    """Types whose replacement or removal loses data: mhac-deploy's list
+    (`TYPES` in deploy/src/stateful.rs), always in the table whether or not
+    an example uses them."""
+    path = os.path.join(root, "deploy", "src", "stateful.rs")
+    with open(path, encoding="utf-8") as source:
+        found = re.search(r"pub const TYPES: &\[&str\] = &\[(.*?)\];", source.read(), re.DOTALL)
+    if found is None:
+        sys.exit(f"{path}: no `pub const TYPES: &[&str] = &[...];` list")
+    return set(TYPE_NAME.findall(found.group(1)))
 
 
 def has_schema(type_name):
@@ -88,7 +92,7 @@ def main():
     from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    required = built_types(root, args.mhac) | set(STATEFUL) | set(args.type)
+    required = built_types(root, args.mhac) | stateful_types(root) | set(args.type)
     # Names in the source that are not resource types (metadata keys such as
     # AWS::CloudFormation::Interface) have no schema and are skipped.
     types = required | {t for t in source_types(root) if has_schema(t)}

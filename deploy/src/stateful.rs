@@ -2,7 +2,8 @@
 //! cache, a file system, a bucket), so `apply` refuses unless the user names
 //! them with `--allow-replace`.
 
-/// The stateful resource types.
+/// The stateful resource types (scripts/gen-create-only.py reads this list
+/// from here).
 pub const TYPES: &[&str] = &[
     "AWS::RDS::DBInstance",
     "AWS::RDS::DBCluster",
