@@ -1,8 +1,6 @@
 //! `mhac apply FILE|PLAN.json`: deploy through a change set.
 
-use super::deploy::{
-    aws_options, block_on, check_plan_options, desired, exit_code, is_plan_file, operation_error, read_plan,
-};
+use super::deploy::{aws_options, block_on, desired_or_saved, exit_code, operation_error};
 use crate::args::{AwsArgs, MessageFormat, ParamArgs};
 use mhac_deploy::console::Console;
 use mhac_deploy::ops::{self, ApplyOptions};
@@ -16,20 +14,9 @@ pub fn run(
     aws: &AwsArgs,
     params: &ParamArgs,
 ) -> u8 {
-    let (desired, saved) = if is_plan_file(file) {
-        let plan = match read_plan(file) {
-            Ok(plan) => plan,
-            Err(code) => return code,
-        };
-        if let Err(code) = check_plan_options(&plan, stack, aws, params) {
-            return code;
-        }
-        (plan.desired(), Some(plan))
-    } else {
-        match desired(file, stack, aws, params, message_format) {
-            Ok(desired) => (desired, None),
-            Err(code) => return code,
-        }
+    let (desired, saved) = match desired_or_saved(file, stack, aws, params, message_format) {
+        Ok(found) => found,
+        Err(code) => return code,
     };
     let options = ApplyOptions { allow_replace: allow_replace.to_vec() };
     let result = block_on(async {

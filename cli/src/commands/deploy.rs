@@ -86,7 +86,7 @@ fn param_specs(model: &CheckedModel, template: &Value) -> Vec<ParamSpec> {
 /// Compile `file` and work out the deployment: stack, region, template,
 /// origins and parameter values. Diagnostics go to standard error; a
 /// missing required parameter is a diagnostic (MHA801), before any AWS call.
-pub fn desired(
+fn desired(
     file: &Path,
     stack: Option<&str>,
     aws: &AwsArgs,
@@ -138,8 +138,27 @@ pub fn desired(
     })
 }
 
+/// The deployment `file` asks for: a source file compiled ([`desired`]), or
+/// a saved plan's, with that plan (the command line may not change what it
+/// fixes).
+pub fn desired_or_saved(
+    file: &Path,
+    stack: Option<&str>,
+    aws: &AwsArgs,
+    params: &ParamArgs,
+    message_format: MessageFormat,
+) -> Result<(Desired, Option<mhac_deploy::plan::Plan>), u8> {
+    if is_plan_file(file) {
+        let plan = read_plan(file)?;
+        check_plan_options(&plan, stack, aws, params)?;
+        Ok((plan.desired(), Some(plan)))
+    } else {
+        Ok((desired(file, stack, aws, params, message_format)?, None))
+    }
+}
+
 /// Refuse options that a saved plan fixes.
-pub fn check_plan_options(
+fn check_plan_options(
     plan: &mhac_deploy::plan::Plan,
     stack: Option<&str>,
     aws: &AwsArgs,
@@ -158,12 +177,12 @@ pub fn check_plan_options(
 }
 
 /// Whether `path` names a plan file rather than a source file.
-pub fn is_plan_file(path: &Path) -> bool {
+fn is_plan_file(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
 /// Read a plan file.
-pub fn read_plan(path: &Path) -> Result<mhac_deploy::plan::Plan, u8> {
+fn read_plan(path: &Path) -> Result<mhac_deploy::plan::Plan, u8> {
     let text = std::fs::read_to_string(path).map_err(|e| fail(&format!("cannot read {}: {e}", path.display())))?;
     mhac_deploy::plan::Plan::from_json(&text).map_err(|e| {
         let _ = writeln!(std::io::stderr(), "error: {}: {e}", path.display());

@@ -1,7 +1,7 @@
 //! `mhac plan FILE`: compare the source with the deployed stack; and
 //! `mhac build FILE --target plan`, which writes the same plan as JSON.
 
-use super::deploy::{aws_options, block_on, check_plan_options, desired, is_plan_file, operation_error, read_plan};
+use super::deploy::{aws_options, block_on, desired_or_saved, operation_error};
 use super::fail;
 use crate::EXIT_OK;
 use crate::args::{AwsArgs, MessageFormat, ParamArgs};
@@ -19,13 +19,7 @@ fn make_plan(
     message_format: MessageFormat,
 ) -> Result<Plan, u8> {
     // A saved plan is planned again against what is deployed now.
-    let desired = if is_plan_file(file) {
-        let plan = read_plan(file)?;
-        check_plan_options(&plan, stack, aws, params)?;
-        plan.desired()
-    } else {
-        desired(file, stack, aws, params, message_format)?
-    };
+    let (desired, _) = desired_or_saved(file, stack, aws, params, message_format)?;
     block_on(async {
         let client = mhac_deploy::aws::client(&aws_options(aws), Some(&desired.region)).await;
         let (_, mut plan) = ops::plan(&client, &desired).await?;
