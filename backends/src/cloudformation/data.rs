@@ -10,7 +10,7 @@ use super::intrinsics::{
 };
 use super::{compute, monitoring, network, security};
 use crate::decisions;
-use mhac_compiler::model::{Bucket, Cache, CacheEngine, Database, FileSystem, Model, Throughput};
+use mhac_compiler::model::{Bucket, Cache, CacheEngine, Database, FileSystem, Throughput};
 use mhac_compiler::stdlib::stdlib;
 use serde_json::{Value, json};
 
@@ -38,19 +38,8 @@ pub(crate) fn bucket(bucket: &Bucket) -> String {
     Id::of(&bucket.name, "Bucket").id()
 }
 
-/// Whether a cache gets an AUTH token (see [`decisions::has_auth_token`]).
-pub(crate) fn has_auth_token(cache: &Cache) -> bool {
-    decisions::has_auth_token(cache)
-}
-
 fn keep(deletion_protection: bool, protected: &'static str) -> &'static str {
     if deletion_protection { protected } else { "Delete" }
-}
-
-/// Whether anything writes S3 server access logs (object storage, ALB log
-/// buckets), and so whether the access-log bucket exists.
-pub(crate) fn access_logs_needed(model: &Model) -> bool {
-    decisions::access_log_bucket_needed(model)
 }
 
 /// The properties every bucket shares: all four public access blocks, ACLs
@@ -110,7 +99,7 @@ fn log_bucket_rules(b: &Builder<'_>, properties: &mut serde_json::Map<String, Va
 /// Add every stateful component, and the access-log bucket they share.
 pub(crate) fn build(b: &mut Builder<'_>) {
     let model = b.model;
-    if access_logs_needed(model) {
+    if decisions::access_log_bucket_needed(model) {
         access_log_bucket(b);
     }
     for db in &model.databases {
@@ -372,7 +361,7 @@ fn elasticache(b: &mut Builder<'_>, c: &Cache) {
         );
         return;
     }
-    let token = if has_auth_token(c) {
+    let token = if decisions::has_auth_token(c) {
         Some(
             b.add(
                 Id::of(&c.name, "AuthToken"),

@@ -16,12 +16,6 @@ pub(crate) const KEY: &str = "EncryptionKey";
 /// The alarm topic.
 pub(crate) const TOPIC: &str = "AlarmTopic";
 
-/// Whether anything in the model needs the KMS key (see
-/// [`decisions::encryption_key_needed`]).
-pub(crate) fn key_needed(model: &Model) -> bool {
-    decisions::encryption_key_needed(model)
-}
-
 /// Whether the model has an alarm topic.
 pub(crate) fn has_topic(model: &Model) -> bool {
     !model.monitoring.notify.is_empty()
@@ -47,7 +41,7 @@ pub(crate) fn profile_policy(model: &Model) -> &'static str {
 /// publish to the topic it encrypts.
 pub(crate) fn key(b: &mut Builder<'_>) {
     let model = b.model;
-    if !key_needed(model) {
+    if !decisions::encryption_key_needed(model) {
         return;
     }
     let mut statements = vec![

@@ -85,11 +85,6 @@ pub(crate) fn endpoint_group(model: &Model) -> String {
     Id::of(&model.network.name, "EndpointsGroup").id()
 }
 
-/// Whether the network has interface endpoints (and so their group).
-pub(crate) fn has_interface_endpoints(model: &Model) -> bool {
-    decisions::has_interface_endpoints(model)
-}
-
 /// Add the network's resources.
 pub(crate) fn build(b: &mut Builder<'_>) {
     let model = b.model;
@@ -339,7 +334,7 @@ fn endpoints(b: &mut Builder<'_>, vpc_id: &str) {
     }
     let net = origin("network", &network.name, network.span);
     let interface_tier = decisions::endpoint_tier(model);
-    if has_interface_endpoints(model) {
+    if decisions::has_interface_endpoints(model) {
         b.add(
             Id::of(&network.name, "EndpointsGroup"),
             net.clone(),

@@ -10,6 +10,7 @@
 
 use super::intrinsics::{Builder, Id, Resource, get_att, origin, r};
 use super::network;
+use crate::decisions;
 use mhac_compiler::model::{Model, Peer, Protocol, SecurityGroup};
 use serde_json::{Value, json};
 
@@ -188,7 +189,7 @@ fn group_resource(b: &mut Builder<'_>, index: usize, sg: &SecurityGroup, vpc: &s
 /// HTTPS from every app server group into the interface endpoints.
 fn endpoint_rules(b: &mut Builder<'_>) {
     let model = b.model;
-    if !network::has_interface_endpoints(model) || !b.has(&network::endpoint_group(model)) {
+    if !decisions::has_interface_endpoints(model) || !b.has(&network::endpoint_group(model)) {
         return;
     }
     for index in crate::decisions::app_server_groups(model) {
