@@ -41,11 +41,6 @@ pub fn lookup(resource_type: &str) -> Option<&'static TypeEntry> {
     table().get(resource_type)
 }
 
-/// Every type in the table.
-pub fn known_types() -> impl Iterator<Item = &'static str> {
-    table().keys().map(String::as_str)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
