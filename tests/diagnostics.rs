@@ -41,7 +41,7 @@ fn claimed_code(path: &Path) -> Option<Code> {
 fn load(path: &Path) -> mhac_cli::source::Source {
     let mut source = mhac_cli::source::load(path).unwrap_or_else(|error| panic!("{error}"));
     if claimed_code(path).is_some_and(is_deployment_code) {
-        let extra = mhac_compiler::params::missing_values(&source.compilation.model, |_| false);
+        let extra = mhac_compiler::params::missing_values(source.compilation.model(), |_| false);
         source.compilation.diagnostics.extend(extra);
     }
     source
@@ -57,7 +57,7 @@ fn codes_of(text: &str, code: Code) -> BTreeSet<Code> {
     let compilation = mhac_compiler::compile(text);
     let mut codes: BTreeSet<Code> = compilation.diagnostics.iter().map(|d| d.code).collect();
     if is_deployment_code(code) {
-        codes.extend(mhac_compiler::params::missing_values(&compilation.model, |_| false).iter().map(|d| d.code));
+        codes.extend(mhac_compiler::params::missing_values(compilation.model(), |_| false).iter().map(|d| d.code));
     }
     codes
 }

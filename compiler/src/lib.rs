@@ -40,19 +40,46 @@ pub const MAX_SOURCE_BYTES: usize = 16 * 1024 * 1024;
 pub struct Compilation {
     /// The syntax tree (the items that parsed).
     pub file: ast::File,
-    /// The lowered model; meaningful as a whole only when there is no error.
-    pub model: Model,
     /// Every diagnostic, sorted by position.
     pub diagnostics: Vec<Diagnostic>,
     /// Definitions and references, for editors.
     pub symbols: Symbols,
-    checked: Option<CheckedModel>,
+    /// The lowered model, checked when no error was reported. One model is
+    /// kept either way: checking it moves it, it never copies it.
+    model: Lowered,
+}
+
+/// A lowered model, and whether the checker passed it.
+#[derive(Debug)]
+enum Lowered {
+    Checked(CheckedModel),
+    Unchecked(Model),
 }
 
 impl Compilation {
+    /// The lowered model; meaningful as a whole only when there is no error.
+    pub fn model(&self) -> &Model {
+        match &self.model {
+            Lowered::Checked(model) => model,
+            Lowered::Unchecked(model) => model,
+        }
+    }
+
     /// The checked model, when no diagnostic is an error.
     pub fn checked(&self) -> Option<&CheckedModel> {
-        self.checked.as_ref()
+        match &self.model {
+            Lowered::Checked(model) => Some(model),
+            Lowered::Unchecked(_) => None,
+        }
+    }
+
+    /// Withdraw the checked model after an error found outside the compiler
+    /// proper (an input problem): nothing may be built from it.
+    fn unchecked(mut self) -> Compilation {
+        if let Lowered::Checked(model) = self.model {
+            self.model = Lowered::Unchecked(model.into_inner());
+        }
+        self
     }
 
     /// Whether any diagnostic is an error.
@@ -69,10 +96,11 @@ pub fn compile(text: &str) -> Compilation {
     let mut symbols = Symbols::default();
     let mut model = lower::lower(&file, &mut diagnostics, &mut symbols);
     check::check(&mut model, &mut diagnostics);
-    let checked = (!diagnostics.has_errors()).then(|| CheckedModel::new(model.clone()));
+    let model =
+        if diagnostics.has_errors() { Lowered::Unchecked(model) } else { Lowered::Checked(CheckedModel::new(model)) };
     let mut diagnostics = diagnostics.into_sorted();
     check::quiet_absence_warnings(&file.broken, &mut diagnostics);
-    Compilation { file, model, diagnostics, symbols, checked }
+    Compilation { file, model, diagnostics, symbols }
 }
 
 /// Decode and compile source bytes the way every front end does (`mhac
@@ -89,11 +117,10 @@ pub fn compile_bytes(bytes: &[u8]) -> (String, Compilation) {
             compilation
         }
         Some(problem) => {
-            let mut compilation = compile(&text);
-            compilation.diagnostics.insert(0, problem);
             // The input problem is an error: nothing is built from it, even
             // when the text around the invalid bytes checks cleanly.
-            compilation.checked = None;
+            let mut compilation = compile(&text).unchecked();
+            compilation.diagnostics.insert(0, problem);
             compilation
         }
         None => compile(&text),

@@ -877,6 +877,11 @@ impl CheckedModel {
     pub(crate) fn new(model: Model) -> CheckedModel {
         CheckedModel(model)
     }
+
+    /// The model, no longer vouched for.
+    pub(crate) fn into_inner(self) -> Model {
+        self.0
+    }
 }
 
 impl std::ops::Deref for CheckedModel {

@@ -328,7 +328,7 @@ fn tiers(doc: &Document, bare: bool) -> Vec<CompletionItem> {
 }
 
 fn params(doc: &Document, qualified: bool) -> Vec<CompletionItem> {
-    let model = &doc.compilation.model;
+    let model = doc.compilation.model();
     doc.compilation
         .symbols
         .symbols
@@ -483,7 +483,7 @@ fn value_items(doc: &Document, block: &str, key: &str) -> Vec<CompletionItem> {
             return stdlib().regions.keys().map(|r| enum_item(&format!("\"{r}\""), "AWS region")).collect();
         }
         "zones" if block == "deployment" => {
-            let region = &doc.compilation.model.deployment.region;
+            let region = &doc.compilation.model().deployment.region;
             return stdlib()
                 .regions
                 .get(region)

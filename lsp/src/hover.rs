@@ -29,7 +29,7 @@ fn symbol_hover(doc: &Document, offset: usize) -> Option<(Span, String)> {
     let span = symbols.occurrences(index).into_iter().find(|span| span.contains(offset))?;
     let symbol = symbols.symbols.get(index)?;
     let uses = symbols.references.iter().filter(|r| r.symbol == index).count();
-    Some((span, describe(&doc.compilation.model, symbol, uses)))
+    Some((span, describe(doc.compilation.model(), symbol, uses)))
 }
 
 /// Markdown describing a symbol from the model.
