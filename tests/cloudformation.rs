@@ -15,8 +15,8 @@ use std::process::Command;
 fn build(example: &Path) -> Template {
     let text = std::fs::read_to_string(example).expect("example is readable");
     let compilation = mhac_compiler::compile(&text);
-    let model = compilation.checked().unwrap_or_else(|| panic!("{} has errors", example.display()));
-    template(model)
+    let plan = compilation.plan().unwrap_or_else(|| panic!("{} has errors", example.display()));
+    template(plan)
 }
 
 fn stem(example: &Path) -> String {

@@ -28,7 +28,8 @@
 mod support;
 
 use hcl::{Body, Expression};
-use mhac_backends::cloudformation::{self, Origin};
+use mhac_backends::cloudformation;
+use mhac_compiler::plan::Origin;
 use mhac_backends::terraform::{self, Options};
 use mhac_compiler::model::{Model, pascal_case};
 use serde_json::{Map, Value, json};
@@ -450,7 +451,7 @@ impl<'a> Cfn<'a> {
         let props = Cfn::props(resource);
         let origin = self.origins.get(id);
         let owner = origin.map(|o| o.name.as_str()).unwrap_or_default();
-        let kind = origin.map(|o| o.kind).unwrap_or_default();
+        let kind = origin.map(|o| o.owner.as_str()).unwrap_or_default();
         let net = pascal_case(&n.network);
         let one = |s: String| vec![s];
         match Cfn::ty(resource) {
@@ -2526,8 +2527,9 @@ fn build(path: &Path) -> Built {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let compilation = mhac_compiler::compile(&text);
     let model = compilation.checked().unwrap_or_else(|| panic!("{} has errors", path.display()));
-    let template = cloudformation::template(model);
-    let output = terraform::generate(model, &Options::default()).expect("the Terraform configuration generates");
+    let plan = compilation.plan().expect("a plan");
+    let template = cloudformation::template(plan);
+    let output = terraform::generate(plan, &Options::default()).expect("the Terraform configuration generates");
     Built { names: Names::new(model), template, config: parse_terraform(&output) }
 }
 

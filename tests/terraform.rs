@@ -21,10 +21,10 @@ use std::sync::OnceLock;
 /// Compile a source and generate its configuration.
 fn generate_text(text: &str, options: &Options) -> Output {
     let compilation = mhac_compiler::compile(text);
-    let model = compilation.checked().unwrap_or_else(|| {
+    let plan = compilation.plan().unwrap_or_else(|| {
         panic!("the source has errors: {:#?}", compilation.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>())
     });
-    terraform::generate(model, options).expect("the configuration generates")
+    terraform::generate(plan, options).expect("the configuration generates")
 }
 
 fn generate(path: &Path) -> Output {
@@ -361,8 +361,8 @@ fn terraform_fmt_rejects_raw_hcl_rs_output() {
     let example = support::root().join("examples/moodle.mha");
     let text = std::fs::read_to_string(&example).expect("example readable");
     let compilation = mhac_compiler::compile(&text);
-    let model = compilation.checked().expect("example checks");
-    let doc = terraform::build(model, None).expect("builds");
+    let plan = compilation.plan().expect("example checks");
+    let doc = terraform::build(plan, None).expect("builds");
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut differs = 0;
     for area in terraform::doc::Area::ALL {
@@ -575,9 +575,9 @@ fn state_block_becomes_an_s3_backend() {
     assert_eq!(overridden["key"], string("other.tfstate"));
 
     let compilation = mhac_compiler::compile(&seed);
-    let model = compilation.checked().expect("seed checks");
+    let plan = compilation.plan().expect("seed checks");
     let key_only = Options { state_bucket: None, state_key: Some("k".to_string()) };
-    assert_eq!(terraform::generate(model, &key_only), Err(terraform::Error::StateKeyWithoutBucket));
+    assert_eq!(terraform::generate(plan, &key_only), Err(terraform::Error::StateKeyWithoutBucket));
 }
 
 // ---------------------------------------------------------------------------
@@ -688,8 +688,8 @@ fn cli_state_flags() {
     assert_eq!(result.status.code(), Some(2), "the flags are for the Terraform target");
 }
 
-/// Two components whose derived addresses meet are a clear error, never a
-/// configuration with a duplicate block.
+/// Two components whose derived addresses meet are a coded error at both
+/// source spans (MHA901), never a configuration with a duplicate block.
 #[test]
 fn clashing_addresses_are_an_error() {
     let text = std::fs::read_to_string(support::root().join("examples/moodle.mha")).expect("example readable");
@@ -697,11 +697,15 @@ fn clashing_addresses_are_an_error() {
     // `aws_s3_bucket.front_access_logs`.
     let clash = format!("{text}\nobject_storage front_access_logs {{ versioning = true }}\n");
     let compilation = mhac_compiler::compile(&clash);
-    let model = compilation.checked().expect("the source checks");
-    assert_eq!(
-        terraform::generate(model, &Options::default()),
-        Err(terraform::Error::AddressClash { address: "aws_s3_bucket.front_access_logs".to_string() })
-    );
+    assert!(compilation.plan().is_none(), "nothing is built from colliding names");
+    let collision = compilation
+        .diagnostics
+        .iter()
+        .find(|d| d.code.as_str() == "MHA901" && d.message.contains("aws_s3_bucket.front_access_logs"))
+        .expect("MHA901 names the address");
+    let spans: Vec<&str> = collision.labels.iter().map(|l| &clash[l.span.start..l.span.end]).collect();
+    assert!(spans.iter().any(|s| s.starts_with("load_balancer front")), "{spans:?}");
+    assert!(spans.iter().any(|s| s.starts_with("object_storage front_access_logs")), "{spans:?}");
     let dir = tempfile::tempdir().expect("temporary directory");
     let source = dir.path().join("clash.mha");
     std::fs::write(&source, clash).expect("written");
@@ -712,7 +716,8 @@ fn clashing_addresses_are_an_error() {
         .arg(&source)
         .output()
         .expect("mhac runs");
-    assert_eq!(result.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&result.stderr).contains("aws_s3_bucket.front_access_logs"));
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(stderr.contains("aws_s3_bucket.front_access_logs") && stderr.contains("MHA901"), "{stderr}");
     assert!(!out.exists(), "nothing is written");
 }

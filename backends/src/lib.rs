@@ -1,6 +1,6 @@
-//! mhac's backends. Each reads a [`CheckedModel`](mhac_compiler::model::CheckedModel)
-//! and nothing else: backends never see the syntax tree.
+//! mhac's printers. Each reads a deployment [`Plan`](mhac_compiler::plan::Plan)
+//! and nothing else: printers never see the model or the syntax tree, and
+//! never each other.
 
 pub mod cloudformation;
-pub mod decisions;
 pub mod terraform;

@@ -166,6 +166,8 @@ codes! {
     InvalidEmail = "MHA706", Error, Same, "invalid notification address";
     // Deployment (plan, apply).
     MissingParamValue = "MHA801", Error, Same, "required parameter without a value";
+    // Generated output.
+    IdentityCollision = "MHA901", Error, Same, "two parts of the deployment get the same name in the output";
 }
 
 impl Code {

@@ -16,6 +16,7 @@ pub mod format;
 pub mod lower;
 pub mod model;
 pub mod params;
+pub mod plan;
 pub mod render;
 pub mod sarif;
 pub mod schema;
@@ -28,6 +29,7 @@ pub use syntax::ast;
 
 use diagnostics::{Code, Diagnostic, Diagnostics};
 use model::{CheckedModel, Model};
+use plan::Plan;
 use span::Span;
 use symbols::Symbols;
 
@@ -49,10 +51,11 @@ pub struct Compilation {
     model: Lowered,
 }
 
-/// A lowered model, and whether the checker passed it.
+/// A lowered model, and whether the checker passed it (then with its
+/// deployment plan).
 #[derive(Debug)]
 enum Lowered {
-    Checked(CheckedModel),
+    Checked(CheckedModel, Box<Plan>),
     Unchecked(Model),
 }
 
@@ -60,7 +63,7 @@ impl Compilation {
     /// The lowered model; meaningful as a whole only when there is no error.
     pub fn model(&self) -> &Model {
         match &self.model {
-            Lowered::Checked(model) => model,
+            Lowered::Checked(model, _) => model,
             Lowered::Unchecked(model) => model,
         }
     }
@@ -68,7 +71,16 @@ impl Compilation {
     /// The checked model, when no diagnostic is an error.
     pub fn checked(&self) -> Option<&CheckedModel> {
         match &self.model {
-            Lowered::Checked(model) => Some(model),
+            Lowered::Checked(model, _) => Some(model),
+            Lowered::Unchecked(_) => None,
+        }
+    }
+
+    /// The deployment plan every printer reads, when no diagnostic is an
+    /// error.
+    pub fn plan(&self) -> Option<&Plan> {
+        match &self.model {
+            Lowered::Checked(_, plan) => Some(plan),
             Lowered::Unchecked(_) => None,
         }
     }
@@ -76,7 +88,7 @@ impl Compilation {
     /// Withdraw the checked model after an error found outside the compiler
     /// proper (an input problem): nothing may be built from it.
     fn unchecked(mut self) -> Compilation {
-        if let Lowered::Checked(model) = self.model {
+        if let Lowered::Checked(model, _) = self.model {
             self.model = Lowered::Unchecked(model.into_inner());
         }
         self
@@ -96,8 +108,21 @@ pub fn compile(text: &str) -> Compilation {
     let mut symbols = Symbols::default();
     let mut model = lower::lower(&file, &mut diagnostics, &mut symbols);
     check::check(&mut model, &mut diagnostics);
-    let model =
-        if diagnostics.has_errors() { Lowered::Unchecked(model) } else { Lowered::Checked(CheckedModel::new(model)) };
+    let model = if diagnostics.has_errors() {
+        Lowered::Unchecked(model)
+    } else {
+        // Identity is checked on the plan: names that would collide in an
+        // output are errors like any other, and nothing is built.
+        let checked = CheckedModel::new(model);
+        let plan = plan::plan(&checked);
+        let collisions = plan::identity::collisions(&plan);
+        if collisions.is_empty() {
+            Lowered::Checked(checked, Box::new(plan))
+        } else {
+            diagnostics.extend(collisions);
+            Lowered::Unchecked(checked.into_inner())
+        }
+    };
     let mut diagnostics = diagnostics.into_sorted();
     check::quiet_absence_warnings(&file.broken, &mut diagnostics);
     Compilation { file, model, diagnostics, symbols }

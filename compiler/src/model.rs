@@ -335,7 +335,7 @@ pub struct Vpn {
 }
 
 /// TCP or UDP.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// TCP.
@@ -846,6 +846,8 @@ pub struct Monitoring {
     pub retention_days: u32,
     /// Email addresses notified by the alarms.
     pub notify: Vec<String>,
+    /// Where each address is written.
+    pub notify_spans: Vec<Span>,
     /// Alarms.
     pub alarms: Vec<Alarm>,
     /// The block, if written.

@@ -28,8 +28,8 @@ fuzz_target!(|data: &[u8]| {
     let json = render::json(&[("fuzz.mha", &text, diagnostics)]);
     assert_eq!(json.diagnostics.len(), diagnostics.len());
     assert_eq!(compilation.checked().is_some(), !compilation.has_errors());
-    if let Some(model) = compilation.checked() {
-        let template = mhac_backends::cloudformation::template(model);
+    if let Some(plan) = compilation.plan() {
+        let template = mhac_backends::cloudformation::template(plan);
         assert!(!mhac_backends::cloudformation::to_json(&template.body).is_empty());
         assert!(!mhac_backends::cloudformation::to_yaml(&template.body).is_empty());
     }

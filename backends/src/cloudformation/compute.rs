@@ -1,180 +1,94 @@
-//! App servers: a launch template (IMDSv2 only, encrypted gp3 root volume,
-//! no key pair), an Auto Scaling group over the tier's subnets with ELB
-//! health checks and rolling updates, CPU target tracking, the instance
-//! role (Session Manager and the CloudWatch agent), and the log group the
-//! agent writes to.
+//! App servers: the instance role and profile (Session Manager and the
+//! CloudWatch agent), the launch template (IMDSv2 only, encrypted gp3 root
+//! volume, no key pair), the Auto Scaling group over the tier's subnets
+//! with ELB health checks and rolling updates, and CPU target tracking.
+//! An `ssm(...)` image is a template parameter CloudFormation resolves at
+//! deploy time.
 
-use super::intrinsics::{Builder, Id, Resource, get_att, managed_policy, number, origin, r, sub};
-use super::{load_balancer, monitoring, network, param_value, security};
-use crate::decisions;
-use mhac_compiler::model::{Access, AppServers, Image, StringValue};
+use super::intrinsics::{Builder, Resource, managed_policy, number};
+use mhac_compiler::plan::{
+    AutoScalingGroup, ImageParameter, ImageSource, InstanceProfile, InstanceRole, LaunchTemplate, PartId, ScalingPolicy,
+    Text, decisions,
+};
 use serde_json::{Value, json};
 
-/// The Auto Scaling group.
-pub(crate) fn auto_scaling_group(app: &AppServers) -> String {
-    Id::of(&app.name, "AutoScalingGroup").id()
+pub(crate) fn image_parameter(b: &mut Builder<'_>, id: PartId, image: &ImageParameter) {
+    let own = b.id(id);
+    b.parameter(
+        own.to_string(),
+        json!({
+            "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+            "Default": image.path,
+            "Description": format!("AMI of app servers {}: the Systems Manager parameter that names it", image.app),
+        }),
+    );
+    b.mark(id, own);
 }
 
-/// The instance role.
-pub(crate) fn instance_role(app: &AppServers) -> String {
-    Id::of(&app.name, "InstanceRole").id()
-}
-
-/// The parameter that resolves an `ssm(...)` image.
-pub(crate) fn image_parameter(app: &AppServers) -> String {
-    format!("{}ImageId", app.name.pascal())
-}
-
-/// Add the image parameters (one per app server group with an `ssm(...)`
-/// image): CloudFormation resolves the public parameter at deploy time.
-pub(crate) fn parameters(b: &mut Builder<'_>) {
-    for app in &b.model.app_servers {
-        if let Image::Ssm(path) = &app.image {
-            b.parameter(
-                image_parameter(app),
-                json!({
-                    "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
-                    "Default": path,
-                    "Description": format!("AMI of app servers {}: the Systems Manager parameter that names it", app.name.as_str()),
-                }),
-            );
-        }
-    }
-}
-
-/// Add every app server group.
-pub(crate) fn build(b: &mut Builder<'_>) {
-    for app in &b.model.app_servers {
-        one(b, app);
-    }
-}
-
-fn one(b: &mut Builder<'_>, app: &AppServers) {
-    let model = b.model;
-    let at = origin("app_servers", &app.name, app.span);
-    // The log group the instances' CloudWatch agent writes to (the agent's
-    // managed policy lets it).
-    let logs = monitoring::log_group(b, Some(sub(&format!("/mhac/${{AWS::StackName}}/{}", app.name.as_str()))));
-    b.add(Id::of(&app.name, "AppLogGroup"), at.clone(), logs);
+pub(crate) fn instance_role(b: &mut Builder<'_>, id: PartId, role: &InstanceRole) {
     let mut policies = vec![managed_policy("CloudWatchAgentServerPolicy")];
-    if app.access == Access::SessionManager {
+    if role.session_manager {
         policies.insert(0, managed_policy("AmazonSSMManagedInstanceCore"));
     }
-    let role = b.add(
-        Id::of(&app.name, "InstanceRole"),
-        at.clone(),
-        Resource::new(
-            "AWS::IAM::Role",
-            json!({
-                "Description": format!("App servers {}", app.name.as_str()),
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Effect": "Allow",
-                        "Principal": { "Service": "ec2.amazonaws.com" },
-                        "Action": "sts:AssumeRole"
-                    }]
-                },
-                "ManagedPolicyArns": policies,
-                "Tags": b.tags(None),
-            }),
-        ),
-    );
-    let profile = b.add(
-        Id::of(&app.name, "InstanceProfile"),
-        at.clone(),
-        Resource::new("AWS::IAM::InstanceProfile", json!({ "Roles": [r(&role)] })),
-    );
-    let image = match &app.image {
-        Image::Ssm(_) => r(&image_parameter(app)),
-        Image::Ami(id) => json!(id),
-        Image::Param(index) => param_value(model, &StringValue::Param(*index)),
-    };
-    let tags = b.tags(Some(b.name_tag(&[app.name.as_str()])));
-    let template = b.add(
-        Id::of(&app.name, "LaunchTemplate"),
-        at.clone(),
-        Resource::new(
-            "AWS::EC2::LaunchTemplate",
-            json!({
-                "LaunchTemplateData": {
-                    "ImageId": image,
-                    "InstanceType": app.instance_type,
-                    "IamInstanceProfile": { "Arn": get_att(&profile, "Arn") },
-                    "SecurityGroupIds": [security::group_id(model, app.security_group)],
-                    "MetadataOptions": { "HttpEndpoint": "enabled", "HttpTokens": "required", "HttpPutResponseHopLimit": 1 },
-                    "BlockDeviceMappings": [{
-                        "DeviceName": "/dev/xvda",
-                        "Ebs": { "VolumeSize": app.volume_gb, "VolumeType": "gp3", "Encrypted": true, "DeleteOnTermination": true }
-                    }],
-                    "Monitoring": { "Enabled": true },
-                    "TagSpecifications": [
-                        { "ResourceType": "instance", "Tags": tags.clone() },
-                        { "ResourceType": "volume", "Tags": tags.clone() }
-                    ]
-                },
-                "TagSpecifications": [{ "ResourceType": "launch-template", "Tags": tags }],
-            }),
-        ),
-    );
-
-    let target_group = app
-        .behind
-        .as_ref()
-        .and_then(|behind| model.load_balancers.get(behind.load_balancer))
-        .filter(|lb| load_balancer::has_target_group(lb))
-        .map(load_balancer::target_group);
-    let scaling = &app.scaling;
-    let mut properties = json!({
-        "MinSize": scaling.min.to_string(),
-        "MaxSize": scaling.max.to_string(),
-        "VPCZoneIdentifier": network::subnet_refs(model, app.tier),
-        "LaunchTemplate": { "LaunchTemplateId": r(&template), "Version": get_att(&template, "LatestVersionNumber") },
-        "HealthCheckType": if target_group.is_some() { "ELB" } else { "EC2" },
-        "HealthCheckGracePeriod": decisions::HEALTH_CHECK_GRACE,
-        "Tags": asg_tags(b, app),
-    });
-    if let (Some(group), Some(object)) = (&target_group, properties.as_object_mut()) {
-        object.insert("TargetGroupARNs".into(), json!([r(group)]));
-    }
-    // Keep at least `min` instances in service while replacing them, one at
-    // a time (CloudFormation needs it below the maximum).
-    let in_service = scaling.min.min(scaling.max.saturating_sub(1));
-    let asg = b.add(
-        Id::of(&app.name, "AutoScalingGroup"),
-        at.clone(),
-        Resource::new("AWS::AutoScaling::AutoScalingGroup", properties).update_policy(json!({
-            "AutoScalingRollingUpdate": {
-                "MinInstancesInService": in_service,
-                "MaxBatchSize": 1,
-                "PauseTime": "PT5M",
+    let resource = Resource::new(
+        "AWS::IAM::Role",
+        json!({
+            "Description": format!("App servers {}", role.app),
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": { "Service": "ec2.amazonaws.com" },
+                    "Action": "sts:AssumeRole"
+                }]
             },
-            "AutoScalingScheduledAction": { "IgnoreUnmodifiedGroupSizeProperties": true }
-        })),
+            "ManagedPolicyArns": policies,
+            "Tags": b.tags(None),
+        }),
     );
-    // Target tracking needs room to scale.
-    if decisions::has_scaling_policy(scaling.min, scaling.max) {
-        b.add(
-            Id::of(&app.name, "CpuScalingPolicy"),
-            origin("app_servers", &app.name, scaling.span),
-            Resource::new(
-                "AWS::AutoScaling::ScalingPolicy",
-                json!({
-                    "AutoScalingGroupName": r(&asg),
-                    "PolicyType": "TargetTrackingScaling",
-                    "TargetTrackingConfiguration": {
-                        "PredefinedMetricSpecification": { "PredefinedMetricType": "ASGAverageCPUUtilization" },
-                        "TargetValue": number(scaling.target_cpu),
-                    }
-                }),
-            ),
-        );
-    }
+    b.add(id, b.id(id), resource);
+}
+
+pub(crate) fn instance_profile(b: &mut Builder<'_>, id: PartId, profile: &InstanceProfile) {
+    let resource = Resource::new("AWS::IAM::InstanceProfile", json!({ "Roles": [b.r(profile.role)] }));
+    b.add(id, b.id(id), resource);
+}
+
+pub(crate) fn launch_template(b: &mut Builder<'_>, id: PartId, template: &LaunchTemplate) {
+    let image = match &template.image {
+        ImageSource::Parameter(parameter) => b.r(*parameter),
+        ImageSource::Ami(ami) => json!(ami),
+        ImageSource::Param(index) => b.text(&Text::Param(*index)),
+    };
+    let tags = b.tags(Some(b.name_tag(&[template.app.as_str()])));
+    let resource = Resource::new(
+        "AWS::EC2::LaunchTemplate",
+        json!({
+            "LaunchTemplateData": {
+                "ImageId": image,
+                "InstanceType": template.instance_type,
+                "IamInstanceProfile": { "Arn": b.get_att(template.profile, "Arn") },
+                "SecurityGroupIds": [b.get_att(template.group, "GroupId")],
+                "MetadataOptions": { "HttpEndpoint": "enabled", "HttpTokens": "required", "HttpPutResponseHopLimit": 1 },
+                "BlockDeviceMappings": [{
+                    "DeviceName": "/dev/xvda",
+                    "Ebs": { "VolumeSize": template.volume_gb, "VolumeType": "gp3", "Encrypted": true, "DeleteOnTermination": true }
+                }],
+                "Monitoring": { "Enabled": true },
+                "TagSpecifications": [
+                    { "ResourceType": "instance", "Tags": tags.clone() },
+                    { "ResourceType": "volume", "Tags": tags.clone() }
+                ]
+            },
+            "TagSpecifications": [{ "ResourceType": "launch-template", "Tags": tags }],
+        }),
+    );
+    b.add(id, b.id(id), resource);
 }
 
 /// Auto Scaling tags (instances get theirs from the launch template).
-fn asg_tags(b: &Builder<'_>, app: &AppServers) -> Value {
-    let tags = b.tags(Some(b.name_tag(&[app.name.as_str()])));
+fn asg_tags(b: &Builder<'_>, app: &str) -> Value {
+    let tags = b.tags(Some(b.name_tag(&[app])));
     let list = tags.as_array().cloned().unwrap_or_default();
     Value::Array(
         list.into_iter()
@@ -186,4 +100,50 @@ fn asg_tags(b: &Builder<'_>, app: &AppServers) -> Value {
             })
             .collect(),
     )
+}
+
+pub(crate) fn auto_scaling_group(b: &mut Builder<'_>, id: PartId, group: &AutoScalingGroup) {
+    let subnets: Vec<Value> = group.subnets.iter().map(|subnet| b.r(*subnet)).collect();
+    let mut properties = json!({
+        "MinSize": group.min.to_string(),
+        "MaxSize": group.max.to_string(),
+        "VPCZoneIdentifier": subnets,
+        "LaunchTemplate": {
+            "LaunchTemplateId": b.r(group.launch_template),
+            "Version": b.get_att(group.launch_template, "LatestVersionNumber"),
+        },
+        "HealthCheckType": if group.target_group.is_some() { "ELB" } else { "EC2" },
+        "HealthCheckGracePeriod": decisions::HEALTH_CHECK_GRACE,
+        "Tags": asg_tags(b, &group.app),
+    });
+    if let (Some(target), Some(object)) = (group.target_group, properties.as_object_mut()) {
+        object.insert("TargetGroupARNs".into(), json!([b.r(target)]));
+    }
+    // Keep at least `min` instances in service while replacing them, one at
+    // a time (CloudFormation needs it below the maximum).
+    let in_service = group.min.min(group.max.saturating_sub(1));
+    let resource = Resource::new("AWS::AutoScaling::AutoScalingGroup", properties).update_policy(json!({
+        "AutoScalingRollingUpdate": {
+            "MinInstancesInService": in_service,
+            "MaxBatchSize": 1,
+            "PauseTime": "PT5M",
+        },
+        "AutoScalingScheduledAction": { "IgnoreUnmodifiedGroupSizeProperties": true }
+    }));
+    b.add(id, b.id(id), resource);
+}
+
+pub(crate) fn scaling_policy(b: &mut Builder<'_>, id: PartId, policy: &ScalingPolicy) {
+    let resource = Resource::new(
+        "AWS::AutoScaling::ScalingPolicy",
+        json!({
+            "AutoScalingGroupName": b.r(policy.group),
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingConfiguration": {
+                "PredefinedMetricSpecification": { "PredefinedMetricType": "ASGAverageCPUUtilization" },
+                "TargetValue": number(policy.target_cpu),
+            }
+        }),
+    );
+    b.add(id, b.id(id), resource);
 }

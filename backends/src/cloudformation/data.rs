@@ -1,164 +1,206 @@
-//! The stateful components: RDS databases, EFS file systems, ElastiCache
-//! caches, S3 buckets (Moodle's file pool), and the buckets that receive
-//! access logs.
+//! The stateful parts: S3 buckets (Moodle's file pool and the buckets that
+//! receive logs) with their policies, RDS databases, EFS file systems and
+//! ElastiCache caches.
 //!
 //! Each is encrypted, private, and kept or snapshotted on delete and on
-//! replacement when its `deletion_protection` is on (the default in `prod`).
+//! replacement when the plan says so.
 
-use super::intrinsics::{
-    Builder, Id, Resource, assume_role, deny_insecure_transport, get_att, managed_policy, origin, r, sub, zone_id,
+use super::intrinsics::{Builder, Resource, assume_role, deny_insecure_transport, managed_policy, sub};
+use mhac_compiler::plan::{
+    AuthToken, Bucket, BucketAccess, BucketPolicy, BucketUse, BucketWriter, Cache, CacheEngineKind, CacheSubnetGroup,
+    DbInstance, DbMonitoringRole, DbSubnetGroup, FileSystem, Keep, MountTarget, PartId, decisions,
 };
-use super::{compute, monitoring, network, security};
-use crate::decisions;
-use mhac_compiler::model::{Bucket, Cache, CacheEngine, Database, FileSystem, Throughput};
-use mhac_compiler::stdlib::stdlib;
-use serde_json::{Value, json};
+use mhac_compiler::model::Throughput;
+use serde_json::{Map, Value, json};
 
-/// The bucket that receives the S3 server access logs of every other bucket.
-pub(crate) const ACCESS_LOGS: &str = "S3AccessLogs";
-
-/// A database's instance.
-pub(crate) fn db_instance(db: &Database) -> String {
-    Id::of(&db.name, "Instance").id()
+fn policy(keep: Keep) -> &'static str {
+    match keep {
+        Keep::Delete => "Delete",
+        Keep::Retain => "Retain",
+        Keep::Snapshot => "Snapshot",
+    }
 }
 
-/// A file system.
-pub(crate) fn file_system(fs: &FileSystem) -> String {
-    Id::of(&fs.name, "FileSystem").id()
-}
-
-/// A cache's replication group (Redis, Valkey) or cluster (Memcached).
-pub(crate) fn cache(cache: &Cache) -> String {
-    let suffix = if cache.engine == CacheEngine::Memcached { "CacheCluster" } else { "ReplicationGroup" };
-    Id::of(&cache.name, suffix).id()
-}
-
-/// An object storage bucket.
-pub(crate) fn bucket(bucket: &Bucket) -> String {
-    Id::of(&bucket.name, "Bucket").id()
-}
-
-fn keep(deletion_protection: bool, protected: &'static str) -> &'static str {
-    if deletion_protection { protected } else { "Delete" }
-}
-
-/// The properties every bucket shares: all four public access blocks, ACLs
-/// disabled, and server access logs under `prefix` (`None` for the
-/// access-log bucket itself); encryption with the deployment's key
-/// (`kms`), or SSE-S3 for log buckets (the only encryption S3 server access
-/// logging and ALB log delivery write to).
-fn bucket_properties(logging_prefix: Option<&str>, kms: bool) -> serde_json::Map<String, Value> {
-    let mut properties = serde_json::Map::new();
-    let default = if kms {
-        json!({ "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": get_att(monitoring::KEY, "Arn") })
-    } else {
-        json!({ "SSEAlgorithm": "AES256" })
+/// A bucket: all four public access blocks, ACLs disabled, server access
+/// logs to the access-log bucket, encryption with the deployment's key (or
+/// SSE-S3 for log buckets, the only encryption S3 server access logging
+/// and ALB log delivery write to), lifecycle rules.
+pub(crate) fn bucket(b: &mut Builder<'_>, id: PartId, bucket: &Bucket) {
+    let mut properties = Map::new();
+    let default = match bucket.key {
+        Some(key) => json!({ "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": b.get_att(key, "Arn") }),
+        None => json!({ "SSEAlgorithm": "AES256" }),
     };
     properties.insert(
         "BucketEncryption".into(),
-        json!({ "ServerSideEncryptionConfiguration": [{ "ServerSideEncryptionByDefault": default, "BucketKeyEnabled": kms }] }),
+        json!({ "ServerSideEncryptionConfiguration": [{ "ServerSideEncryptionByDefault": default, "BucketKeyEnabled": bucket.key.is_some() }] }),
     );
     properties.insert(
         "PublicAccessBlockConfiguration".into(),
         json!({ "BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true }),
     );
     properties.insert("OwnershipControls".into(), json!({ "Rules": [{ "ObjectOwnership": "BucketOwnerEnforced" }] }));
-    if let Some(prefix) = logging_prefix {
+    if let Some((logs, prefix)) = &bucket.logging {
         properties.insert(
             "LoggingConfiguration".into(),
-            json!({ "DestinationBucketName": r(ACCESS_LOGS), "LogFilePrefix": prefix }),
+            json!({ "DestinationBucketName": b.r(*logs), "LogFilePrefix": prefix }),
         );
     }
-    properties
-}
-
-/// A bucket that receives logs: versioned, logs expire after the log
-/// retention and old versions after a day; its own access logs go to the
-/// access-log bucket under `logging_prefix`.
-pub(crate) fn log_bucket(b: &Builder<'_>, logging_prefix: &str) -> Resource {
-    let mut properties = bucket_properties(Some(logging_prefix), false);
-    log_bucket_rules(b, &mut properties);
-    Resource::new("AWS::S3::Bucket", Value::Object(properties))
-}
-
-fn log_bucket_rules(b: &Builder<'_>, properties: &mut serde_json::Map<String, Value>) {
-    properties.insert("VersioningConfiguration".into(), json!({ "Status": "Enabled" }));
-    properties.insert(
-        "LifecycleConfiguration".into(),
-        json!({ "Rules": [{
-            "Id": "expire-logs",
-            "Status": "Enabled",
-            "ExpirationInDays": b.model.monitoring.retention_days,
-            "NoncurrentVersionExpiration": { "NoncurrentDays": decisions::LOG_NONCURRENT_DAYS },
-            "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": decisions::LOG_ABORT_UPLOAD_DAYS },
-        }] }),
-    );
+    let mut skips = Vec::new();
+    match &bucket.usage {
+        BucketUse::AccessLogs | BucketUse::LoadBalancerLogs { .. } => {
+            properties.insert("VersioningConfiguration".into(), json!({ "Status": "Enabled" }));
+            properties.insert(
+                "LifecycleConfiguration".into(),
+                json!({ "Rules": [{
+                    "Id": "expire-logs",
+                    "Status": "Enabled",
+                    "ExpirationInDays": bucket.expire_days,
+                    "NoncurrentVersionExpiration": { "NoncurrentDays": bucket.noncurrent_days },
+                    "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": bucket.abort_days },
+                }] }),
+            );
+            if bucket.usage == BucketUse::AccessLogs {
+                skips.push((
+                    "CKV_AWS_18",
+                    "this bucket receives the server access logs of the other buckets; logging it would log into itself",
+                ));
+            }
+        }
+        BucketUse::Objects { .. } => {
+            let mut rules = Vec::new();
+            if let (true, Some(days)) = (bucket.versioning, bucket.noncurrent_days) {
+                properties.insert("VersioningConfiguration".into(), json!({ "Status": "Enabled" }));
+                rules.push(json!({
+                    "Id": "expire-noncurrent-versions",
+                    "Status": "Enabled",
+                    "NoncurrentVersionExpiration": { "NoncurrentDays": days },
+                }));
+            }
+            rules.push(json!({
+                "Id": "abort-incomplete-uploads",
+                "Status": "Enabled",
+                "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": bucket.abort_days },
+            }));
+            properties.insert("LifecycleConfiguration".into(), json!({ "Rules": rules }));
+            if !bucket.versioning {
+                skips.push(("CKV_AWS_21", "the source turns versioning off (`versioning = false`)"));
+            }
+        }
+    }
     properties.insert("Tags".into(), b.tags(None));
+    let mut resource = Resource::new("AWS::S3::Bucket", Value::Object(properties)).keep(policy(bucket.keep));
+    for (check, reason) in skips {
+        resource = resource.skip(check, reason);
+    }
+    b.add(id, b.id(id), resource);
 }
 
-/// Add every stateful component, and the access-log bucket they share.
-pub(crate) fn build(b: &mut Builder<'_>) {
-    let model = b.model;
-    if decisions::access_log_bucket_needed(model) {
-        access_log_bucket(b);
-    }
-    for db in &model.databases {
-        database(b, db);
-    }
-    for fs in &model.file_systems {
-        efs(b, fs);
-    }
-    for c in &model.caches {
-        elasticache(b, c);
-    }
-    for bucket in &model.buckets {
-        object_storage(b, bucket);
-    }
-}
-
-/// The bucket S3 delivers server access logs to. Logging it into itself
-/// would loop, so its own access logging is the one check it skips.
-fn access_log_bucket(b: &mut Builder<'_>) {
-    let model = b.model;
-    let at =
-        super::Origin { kind: "deployment", name: model.deployment.name.text.clone(), span: model.deployment.span };
-    let mut properties = bucket_properties(None, false);
-    log_bucket_rules(b, &mut properties);
-    b.add(
-        Id::single(ACCESS_LOGS),
-        at.clone(),
-        Resource::new("AWS::S3::Bucket", Value::Object(properties)).keep(monitoring::profile_policy(model)).skip(
-            "CKV_AWS_18",
-            "this bucket receives the server access logs of the other buckets; logging it would log into itself",
-        ),
-    );
-    b.add(
-        Id::single("S3AccessLogsPolicy"),
-        at,
-        Resource::new(
-            "AWS::S3::BucketPolicy",
+/// A bucket's policy: every request without TLS is denied, and the log
+/// writer (if any) may put objects.
+pub(crate) fn bucket_policy(b: &mut Builder<'_>, id: PartId, bucket_policy: &BucketPolicy) {
+    let bucket = b.id(bucket_policy.bucket);
+    let objects = sub(&format!("arn:${{AWS::Partition}}:s3:::${{{bucket}}}/*"));
+    let deny = deny_insecure_transport("s3:*", json!([b.get_att(bucket_policy.bucket, "Arn"), objects.clone()]));
+    let statements = match &bucket_policy.writer {
+        BucketWriter::None => vec![deny],
+        BucketWriter::S3Logging => vec![
             json!({
-                "Bucket": r(ACCESS_LOGS),
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "S3WritesServerAccessLogs",
-                            "Effect": "Allow",
-                            "Principal": { "Service": "logging.s3.amazonaws.com" },
-                            "Action": "s3:PutObject",
-                            "Resource": sub(&format!("arn:${{AWS::Partition}}:s3:::${{{ACCESS_LOGS}}}/*")),
-                            "Condition": { "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } } }
-                        },
-                        deny_insecure_transport("s3:*", json!([
-                            get_att(ACCESS_LOGS, "Arn"),
-                            sub(&format!("arn:${{AWS::Partition}}:s3:::${{{ACCESS_LOGS}}}/*")),
-                        ])),
-                    ]
-                }
+                "Sid": "S3WritesServerAccessLogs",
+                "Effect": "Allow",
+                "Principal": { "Service": "logging.s3.amazonaws.com" },
+                "Action": "s3:PutObject",
+                "Resource": objects,
+                "Condition": { "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } } }
             }),
-        ),
+            deny,
+        ],
+        // Regions older than August 2022 deliver through an ELB account of
+        // the region; newer ones through the log-delivery service.
+        BucketWriter::LoadBalancer { elb_account } => {
+            let principal = match elb_account {
+                Some(account) => json!({ "AWS": sub(&format!("arn:${{AWS::Partition}}:iam::{account}:root")) }),
+                None => json!({ "Service": "logdelivery.elasticloadbalancing.amazonaws.com" }),
+            };
+            vec![
+                json!({
+                    "Sid": "LoadBalancerWritesAccessLogs",
+                    "Effect": "Allow",
+                    "Principal": principal,
+                    "Action": "s3:PutObject",
+                    "Resource": sub(&format!("arn:${{AWS::Partition}}:s3:::${{{bucket}}}/AWSLogs/${{AWS::AccountId}}/*")),
+                }),
+                deny,
+            ]
+        }
+    };
+    let resource = Resource::new(
+        "AWS::S3::BucketPolicy",
+        json!({
+            "Bucket": b.r(bucket_policy.bucket),
+            "PolicyDocument": { "Version": "2012-10-17", "Statement": statements }
+        }),
     );
+    b.add(id, b.id(id), resource);
+}
+
+/// App servers may list the bucket and read, write and delete its objects
+/// (through the deployment's key).
+pub(crate) fn bucket_access(b: &mut Builder<'_>, id: PartId, access: &BucketAccess) {
+    let bucket = b.id(access.bucket);
+    let roles: Vec<Value> = access.roles.iter().map(|(role, _)| b.r(*role)).collect();
+    let resource = Resource::new(
+        "AWS::IAM::Policy",
+        json!({
+            "PolicyName": format!("{}-objects", access.name),
+            "Roles": roles,
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    { "Sid": "ListBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": b.get_att(access.bucket, "Arn") },
+                    {
+                        "Sid": "ReadWriteObjects",
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                        "Resource": sub(&format!("arn:${{AWS::Partition}}:s3:::${{{bucket}}}/*"))
+                    },
+                    {
+                        "Sid": "UseTheBucketKey",
+                        "Effect": "Allow",
+                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                        "Resource": b.get_att(access.key, "Arn")
+                    }
+                ]
+            }
+        }),
+    );
+    b.add(id, b.id(id), resource);
+}
+
+pub(crate) fn db_subnet_group(b: &mut Builder<'_>, id: PartId, group: &DbSubnetGroup) {
+    let subnets: Vec<Value> = group.subnets.iter().map(|subnet| b.r(*subnet)).collect();
+    let resource = Resource::new(
+        "AWS::RDS::DBSubnetGroup",
+        json!({
+            "DBSubnetGroupDescription": format!("Subnets of database {}", group.database),
+            "SubnetIds": subnets,
+            "Tags": b.tags(None),
+        }),
+    );
+    b.add(id, b.id(id), resource);
+}
+
+pub(crate) fn db_monitoring_role(b: &mut Builder<'_>, id: PartId, role: &DbMonitoringRole) {
+    let resource = Resource::new(
+        "AWS::IAM::Role",
+        json!({
+            "Description": format!("Enhanced monitoring of database {}", role.database),
+            "AssumeRolePolicyDocument": assume_role("monitoring.rds.amazonaws.com"),
+            "ManagedPolicyArns": [managed_policy("service-role/AmazonRDSEnhancedMonitoringRole")],
+            "Tags": b.tags(None),
+        }),
+    );
+    b.add(id, b.id(id), resource);
 }
 
 /// A Multi-AZ RDS instance: encrypted, private, master password managed by
@@ -166,7 +208,7 @@ fn access_log_bucket(b: &mut Builder<'_>) {
 /// Insights (encrypted with the deployment's key), log exports.
 ///
 /// No custom parameter group (which could require TLS of every client), in
-/// either backend: moto 5.2.1, the local AWS the deployment tests create
+/// either printer: moto 5.2.1, the local AWS the deployment tests create
 /// every example in, cannot create an instance that names one. A `Ref` or
 /// `Fn::Sub` to the group resolves to moto's Python object, `Fn::GetAtt` is
 /// not implemented, and moto ignores the group's `DBParameterGroupName`
@@ -175,40 +217,10 @@ fn access_log_bucket(b: &mut Builder<'_>) {
 /// group: PostgreSQL 15 and later already require TLS there
 /// (`rds.force_ssl = 1`); MySQL and MariaDB accept TLS, and Moodle's
 /// `$CFG->dboptions` should ask for it.
-fn database(b: &mut Builder<'_>, db: &Database) {
-    let model = b.model;
-    let at = origin("database", &db.name, db.span);
-    let facts = stdlib().services.engines.get(db.engine.as_str());
-    let subnets = b.add(
-        Id::of(&db.name, "SubnetGroup"),
-        at.clone(),
-        Resource::new(
-            "AWS::RDS::DBSubnetGroup",
-            json!({
-                "DBSubnetGroupDescription": format!("Subnets of database {}", db.name.as_str()),
-                "SubnetIds": network::subnet_refs(model, db.tier),
-                "Tags": b.tags(None),
-            }),
-        ),
-    );
-    let monitoring_role = b.add(
-        Id::of(&db.name, "MonitoringRole"),
-        at.clone(),
-        Resource::new(
-            "AWS::IAM::Role",
-            json!({
-                "Description": format!("Enhanced monitoring of database {}", db.name.as_str()),
-                "AssumeRolePolicyDocument": assume_role("monitoring.rds.amazonaws.com"),
-                "ManagedPolicyArns": [managed_policy("service-role/AmazonRDSEnhancedMonitoringRole")],
-                "Tags": b.tags(None),
-            }),
-        ),
-    );
-    let engine = facts.and_then(|f| f.rds_engine.clone()).unwrap_or_else(|| db.engine.as_str().to_string());
-    let exports = facts.map(|f| f.log_exports.clone()).unwrap_or_default();
+pub(crate) fn db_instance(b: &mut Builder<'_>, id: PartId, db: &DbInstance) {
     let mut properties = json!({
-        "Engine": engine,
-        "EngineVersion": facts.map_or_else(|| db.version.clone(), |f| f.rds_version(&db.version)),
+        "Engine": db.rds_engine,
+        "EngineVersion": db.pinned_version,
         "DBInstanceClass": db.class,
         "AllocatedStorage": db.storage_gb.to_string(),
         "StorageType": "gp3",
@@ -217,27 +229,26 @@ fn database(b: &mut Builder<'_>, db: &Database) {
         "DBName": db.db_name,
         "MasterUsername": db.username,
         "ManageMasterUserPassword": true,
-        "DBSubnetGroupName": r(&subnets),
-        "VPCSecurityGroups": [security::group_id(model, db.security_group)],
+        "DBSubnetGroupName": b.r(db.subnet_group),
+        "VPCSecurityGroups": [b.get_att(db.group, "GroupId")],
         "PubliclyAccessible": false,
         "BackupRetentionPeriod": db.backup_days,
         "DeletionProtection": db.deletion_protection,
         "CopyTagsToSnapshot": true,
         "EnableIAMDatabaseAuthentication": true,
-        "EnableCloudwatchLogsExports": exports,
+        "EnableCloudwatchLogsExports": db.log_exports,
         "MonitoringInterval": decisions::DB_MONITORING_INTERVAL,
-        "MonitoringRoleArn": get_att(&monitoring_role, "Arn"),
-        "EnablePerformanceInsights": db.performance_insights,
+        "MonitoringRoleArn": b.get_att(db.monitoring_role, "Arn"),
+        "EnablePerformanceInsights": db.performance_insights.is_some(),
         "AutoMinorVersionUpgrade": true,
         "Tags": b.tags(None),
     });
-    if db.performance_insights
-        && let Some(object) = properties.as_object_mut()
-    {
+    if let (Some(key), Some(object)) = (db.performance_insights, properties.as_object_mut()) {
         object.insert("PerformanceInsightsRetentionPeriod".into(), json!(decisions::PERFORMANCE_INSIGHTS_DAYS));
-        object.insert("PerformanceInsightsKMSKeyId".into(), get_att(monitoring::KEY, "Arn"));
+        object.insert("PerformanceInsightsKMSKeyId".into(), b.get_att(key, "Arn"));
     }
-    let mut instance = Resource::new("AWS::RDS::DBInstance", properties).keep(keep(db.deletion_protection, "Snapshot"));
+    let keep = if db.deletion_protection { Keep::Snapshot } else { Keep::Delete };
+    let mut instance = Resource::new("AWS::RDS::DBInstance", properties).keep(policy(keep));
     if !db.multi_az {
         instance = instance.skip(
             "CKV_AWS_157",
@@ -250,16 +261,14 @@ fn database(b: &mut Builder<'_>, db: &Database) {
             "the source turns encryption off (`encrypted = false`, allowed by the dev profile, MHA602)",
         );
     }
-    b.add(Id::of(&db.name, "Instance"), at, instance);
+    b.add(id, b.id(id), instance);
 }
 
-/// An EFS file system (encrypted with the deployment's key) with a mount
-/// target per zone; its policy refuses every connection not made over TLS.
-fn efs(b: &mut Builder<'_>, fs: &FileSystem) {
-    let model = b.model;
-    let at = origin("file_system", &fs.name, fs.span);
+/// An EFS file system (encrypted with the deployment's key) whose policy
+/// refuses every connection not made over TLS.
+pub(crate) fn file_system(b: &mut Builder<'_>, id: PartId, fs: &FileSystem) {
     let mut properties = json!({
-            "Encrypted": fs.encrypted,
+            "Encrypted": fs.key.is_some(),
             "PerformanceMode": "generalPurpose",
             "ThroughputMode": match fs.throughput { Throughput::Elastic => "elastic", Throughput::Bursting => "bursting" },
             "BackupPolicy": { "Status": if fs.backup { "ENABLED" } else { "DISABLED" } },
@@ -288,213 +297,119 @@ fn efs(b: &mut Builder<'_>, fs: &FileSystem) {
             },
             "FileSystemTags": b.tags(Some(b.name_tag(&[fs.name.as_str()]))),
     });
-    if fs.encrypted
-        && let Some(object) = properties.as_object_mut()
-    {
-        object.insert("KmsKeyId".into(), get_att(monitoring::KEY, "Arn"));
+    if let (Some(key), Some(object)) = (fs.key, properties.as_object_mut()) {
+        object.insert("KmsKeyId".into(), b.get_att(key, "Arn"));
     }
-    let mut resource = Resource::new("AWS::EFS::FileSystem", properties).keep(keep(fs.deletion_protection, "Retain"));
-    if !fs.encrypted {
+    let keep = if fs.keep { Keep::Retain } else { Keep::Delete };
+    let mut resource = Resource::new("AWS::EFS::FileSystem", properties).keep(policy(keep));
+    if fs.key.is_none() {
         resource = resource.skip(
             "CKV_AWS_42",
             "the source turns encryption off (`encrypted = false`, allowed by the dev profile, MHA602)",
         );
     }
-    let id = b.add(Id::of(&fs.name, "FileSystem"), at.clone(), resource);
-    let tier = &model.network.tiers[fs.tier];
-    for (i, subnet) in tier.subnets.iter().enumerate() {
-        b.add(
-            Id::of(&fs.name, &format!("MountTarget{}", zone_id(&model.deployment.zones[subnet.zone]))),
-            at.clone(),
-            Resource::new(
-                "AWS::EFS::MountTarget",
-                json!({
-                    "FileSystemId": r(&id),
-                    "SubnetId": r(&network::subnet(model, fs.tier, i)),
-                    "SecurityGroups": [security::group_id(model, fs.security_group)],
-                }),
-            ),
-        );
-    }
+    b.add(id, b.id(id), resource);
+}
+
+pub(crate) fn mount_target(b: &mut Builder<'_>, id: PartId, target: &MountTarget) {
+    let resource = Resource::new(
+        "AWS::EFS::MountTarget",
+        json!({
+            "FileSystemId": b.r(target.file_system),
+            "SubnetId": b.r(target.subnet),
+            "SecurityGroups": [b.get_att(target.group, "GroupId")],
+        }),
+    );
+    b.add(id, b.id(id), resource);
+}
+
+pub(crate) fn cache_subnet_group(b: &mut Builder<'_>, id: PartId, group: &CacheSubnetGroup) {
+    let subnets: Vec<Value> = group.subnets.iter().map(|subnet| b.r(*subnet)).collect();
+    let resource = Resource::new(
+        "AWS::ElastiCache::SubnetGroup",
+        json!({
+            "Description": format!("Subnets of cache {}", group.cache),
+            "SubnetIds": subnets,
+            "Tags": b.tags(None),
+        }),
+    );
+    b.add(id, b.id(id), resource);
+}
+
+pub(crate) fn auth_token(b: &mut Builder<'_>, id: PartId, token: &AuthToken) {
+    let keep = if token.keep { Keep::Retain } else { Keep::Delete };
+    let resource = Resource::new(
+        "AWS::SecretsManager::Secret",
+        json!({
+            "Description": format!("AUTH token of cache {}", token.cache),
+            "KmsKeyId": b.r(token.key),
+            "GenerateSecretString": { "PasswordLength": 64, "ExcludePunctuation": true },
+            "Tags": b.tags(None),
+        }),
+    )
+    .keep(policy(keep));
+    b.add(id, b.id(id), resource);
 }
 
 /// An ElastiCache replication group (Redis, Valkey) with one node per zone,
 /// automatic failover and encryption, or a Memcached cluster across zones.
-fn elasticache(b: &mut Builder<'_>, c: &Cache) {
-    let model = b.model;
-    let at = origin("cache", &c.name, c.span);
-    let subnets = b.add(
-        Id::of(&c.name, "SubnetGroup"),
-        at.clone(),
-        Resource::new(
-            "AWS::ElastiCache::SubnetGroup",
-            json!({
-                "Description": format!("Subnets of cache {}", c.name.as_str()),
-                "SubnetIds": network::subnet_refs(model, c.tier),
-                "Tags": b.tags(None),
-            }),
-        ),
-    );
-    let zones: Vec<Value> =
-        model.network.tiers[c.tier].subnets.iter().map(|s| r(&network::zone_parameter(model, s.zone))).collect();
+pub(crate) fn cache(b: &mut Builder<'_>, id: PartId, cache: &Cache) {
+    let zones: Vec<Value> = cache.zones.iter().map(|zone| b.zone(*zone)).collect();
     let nodes = zones.len();
     let several = nodes >= 2;
-    let mut properties = serde_json::Map::new();
-    if c.engine == CacheEngine::Memcached {
+    let mut properties = Map::new();
+    let CacheEngineKind::Replicated { engine, at_rest, key, auth_token } = &cache.engine else {
         properties.insert("Engine".into(), json!("memcached"));
-        if let Some(version) = &c.version {
+        if let Some(version) = &cache.version {
             properties.insert("EngineVersion".into(), json!(version));
         }
-        properties.insert("CacheNodeType".into(), json!(c.node_type));
+        properties.insert("CacheNodeType".into(), json!(cache.node_type));
         properties.insert("NumCacheNodes".into(), json!(nodes));
         properties.insert("AZMode".into(), json!(if several { "cross-az" } else { "single-az" }));
         properties.insert("PreferredAvailabilityZones".into(), json!(zones));
-        properties.insert("CacheSubnetGroupName".into(), r(&subnets));
-        properties.insert("VpcSecurityGroupIds".into(), json!([security::group_id(model, c.security_group)]));
-        properties.insert("TransitEncryptionEnabled".into(), json!(decisions::transit_encryption(c)));
+        properties.insert("CacheSubnetGroupName".into(), b.r(cache.subnet_group));
+        properties.insert("VpcSecurityGroupIds".into(), json!([b.get_att(cache.group, "GroupId")]));
+        properties.insert("TransitEncryptionEnabled".into(), json!(cache.transit_encryption));
         properties.insert("AutoMinorVersionUpgrade".into(), json!(true));
         properties.insert("Tags".into(), b.tags(None));
-        b.add(
-            Id::of(&c.name, "CacheCluster"),
-            at,
-            Resource::new("AWS::ElastiCache::CacheCluster", Value::Object(properties)).keep("Delete"),
-        );
+        let resource = Resource::new("AWS::ElastiCache::CacheCluster", Value::Object(properties)).keep("Delete");
+        b.add(id, b.id(id), resource);
         return;
-    }
-    let token = if decisions::has_auth_token(c) {
-        Some(
-            b.add(
-                Id::of(&c.name, "AuthToken"),
-                at.clone(),
-                Resource::new(
-                    "AWS::SecretsManager::Secret",
-                    json!({
-                        "Description": format!("AUTH token of cache {}", c.name.as_str()),
-                        "KmsKeyId": r(monitoring::KEY),
-                        "GenerateSecretString": { "PasswordLength": 64, "ExcludePunctuation": true },
-                        "Tags": b.tags(None),
-                    }),
-                )
-                .keep(keep(c.deletion_protection, "Retain")),
-            ),
-        )
-    } else {
-        None
     };
-    let transit = decisions::transit_encryption(c);
     properties.insert(
         "ReplicationGroupDescription".into(),
-        json!(format!("Cache {} of {}", c.name.as_str(), model.deployment.name.text)),
+        json!(format!("Cache {} of {}", cache.name, b.plan.deployment.name)),
     );
-    properties.insert("Engine".into(), json!(c.engine.as_str()));
-    if let Some(version) = &c.version {
+    properties.insert("Engine".into(), json!(engine));
+    if let Some(version) = &cache.version {
         properties.insert("EngineVersion".into(), json!(version));
     }
-    properties.insert("CacheNodeType".into(), json!(c.node_type));
+    properties.insert("CacheNodeType".into(), json!(cache.node_type));
     properties.insert("NumCacheClusters".into(), json!(nodes));
     properties.insert("PreferredCacheClusterAZs".into(), json!(zones));
     properties.insert("MultiAZEnabled".into(), json!(several));
     properties.insert("AutomaticFailoverEnabled".into(), json!(several));
-    properties.insert("AtRestEncryptionEnabled".into(), json!(c.encrypted));
-    if decisions::cache_at_rest_key(c) {
-        properties.insert("KmsKeyId".into(), get_att(monitoring::KEY, "Arn"));
+    properties.insert("AtRestEncryptionEnabled".into(), json!(at_rest));
+    if let Some(key) = key {
+        properties.insert("KmsKeyId".into(), b.get_att(*key, "Arn"));
     }
-    properties.insert("TransitEncryptionEnabled".into(), json!(transit));
-    if let Some(token) = &token {
-        properties.insert("AuthToken".into(), sub(&format!("{{{{resolve:secretsmanager:${{{token}}}}}}}")));
+    properties.insert("TransitEncryptionEnabled".into(), json!(cache.transit_encryption));
+    if let Some(token) = auth_token {
+        properties.insert("AuthToken".into(), sub(&format!("{{{{resolve:secretsmanager:${{{}}}}}}}", b.id(*token))));
     }
-    properties.insert("CacheSubnetGroupName".into(), r(&subnets));
-    properties.insert("SecurityGroupIds".into(), json!([security::group_id(model, c.security_group)]));
+    properties.insert("CacheSubnetGroupName".into(), b.r(cache.subnet_group));
+    properties.insert("SecurityGroupIds".into(), json!([b.get_att(cache.group, "GroupId")]));
     properties.insert("SnapshotRetentionLimit".into(), json!(decisions::CACHE_SNAPSHOT_DAYS));
     properties.insert("AutoMinorVersionUpgrade".into(), json!(true));
     properties.insert("Tags".into(), b.tags(None));
-    let mut resource = Resource::new("AWS::ElastiCache::ReplicationGroup", Value::Object(properties))
-        .keep(keep(c.deletion_protection, "Snapshot"));
-    if !c.encrypted {
+    let keep = if cache.deletion_protection { Keep::Snapshot } else { Keep::Delete };
+    let mut resource = Resource::new("AWS::ElastiCache::ReplicationGroup", Value::Object(properties)).keep(policy(keep));
+    if !cache.encrypted {
         let reason = "the source turns encryption off (`encrypted = false`, allowed by the dev profile, MHA602)";
         resource = resource.skip("CKV_AWS_29", reason);
-        if !transit {
+        if !cache.transit_encryption {
             resource = resource.skip("CKV_AWS_30", reason).skip("CKV_AWS_31", reason);
         }
     }
-    b.add(Id::of(&c.name, "ReplicationGroup"), at, resource);
-}
-
-/// An S3 bucket for Moodle's file pool: encrypted with the deployment's
-/// key, private, versioned, TLS only, with lifecycle rules and access logs;
-/// app servers may read and write it.
-fn object_storage(b: &mut Builder<'_>, bucket: &Bucket) {
-    let model = b.model;
-    let at = origin("object_storage", &bucket.name, bucket.span);
-    let mut properties = bucket_properties(Some(&format!("{}/", bucket.name.as_str())), true);
-    let mut rules = Vec::new();
-    if bucket.versioning {
-        properties.insert("VersioningConfiguration".into(), json!({ "Status": "Enabled" }));
-        rules.push(json!({
-            "Id": "expire-noncurrent-versions",
-            "Status": "Enabled",
-            "NoncurrentVersionExpiration": { "NoncurrentDays": bucket.expire_noncurrent_days },
-        }));
-    }
-    rules.push(json!({
-        "Id": "abort-incomplete-uploads",
-        "Status": "Enabled",
-        "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": decisions::ABORT_UPLOAD_DAYS },
-    }));
-    properties.insert("LifecycleConfiguration".into(), json!({ "Rules": rules }));
-    properties.insert("Tags".into(), b.tags(None));
-    let mut resource =
-        Resource::new("AWS::S3::Bucket", Value::Object(properties)).keep(keep(bucket.deletion_protection, "Retain"));
-    if !bucket.versioning {
-        resource = resource.skip("CKV_AWS_21", "the source turns versioning off (`versioning = false`)");
-    }
-    let id = b.add(Id::of(&bucket.name, "Bucket"), at.clone(), resource);
-    let objects = sub(&format!("arn:${{AWS::Partition}}:s3:::${{{id}}}/*"));
-    b.add(
-        Id::of(&bucket.name, "BucketPolicy"),
-        at.clone(),
-        Resource::new(
-            "AWS::S3::BucketPolicy",
-            json!({
-                "Bucket": r(&id),
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [deny_insecure_transport("s3:*", json!([get_att(&id, "Arn"), objects.clone()]))]
-                }
-            }),
-        ),
-    );
-    if model.app_servers.is_empty() {
-        return;
-    }
-    let roles: Vec<Value> = model.app_servers.iter().map(|app| r(&compute::instance_role(app))).collect();
-    b.add(
-        Id::of(&bucket.name, "AccessPolicy"),
-        at,
-        Resource::new(
-            "AWS::IAM::Policy",
-            json!({
-                "PolicyName": format!("{}-objects", bucket.name.as_str()),
-                "Roles": roles,
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        { "Sid": "ListBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": get_att(&id, "Arn") },
-                        {
-                            "Sid": "ReadWriteObjects",
-                            "Effect": "Allow",
-                            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                            "Resource": objects
-                        },
-                        {
-                            "Sid": "UseTheBucketKey",
-                            "Effect": "Allow",
-                            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                            "Resource": get_att(monitoring::KEY, "Arn")
-                        }
-                    ]
-                }
-            }),
-        ),
-    );
+    b.add(id, b.id(id), resource);
 }

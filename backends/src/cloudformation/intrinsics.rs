@@ -1,17 +1,11 @@
-//! The helper layer of the CloudFormation backend: intrinsic functions,
-//! tags, logical IDs, and the [`Builder`] every area adds its resources to.
+//! The helper layer of the CloudFormation printer: intrinsic functions,
+//! tags, and the [`Builder`] every part's resources are added to.
 //!
-//! A logical ID is always an [`Id`]: the Pascal-case name of the source
-//! component that owns the resource, followed by a fixed suffix naming the
-//! resource's role (`MoodleDb` + `Instance`). Suffixes never contain
-//! positions, so adding or removing a component never renames another
-//! resource. No suffix is a proper suffix of another (a test checks it), so
-//! two distinct owners can only produce the same ID if their own names
-//! collide, which the checker rejects (MHA111).
+//! Logical IDs are not made here: every one comes from the part's
+//! [`Identity`](mhac_compiler::plan::Identity) or from
+//! [`identity::cfn_extras`], decided and checked for collisions by the plan.
 
-use super::Origin;
-use mhac_compiler::model::{Model, Name, Zone, pascal_case};
-use mhac_compiler::span::Span;
+use mhac_compiler::plan::{Origin, PartId, Plan, Text};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -63,46 +57,6 @@ pub(crate) fn deny_insecure_transport(action: &str, resources: Value) -> Value {
         "Resource": resources,
         "Condition": { "Bool": { "aws:SecureTransport": "false" } }
     })
-}
-
-/// A logical ID: owner name plus role suffix.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Id {
-    owner: String,
-    suffix: String,
-}
-
-impl Id {
-    /// `MoodleDb` + `Instance`.
-    pub(crate) fn new(owner: impl Into<String>, suffix: impl Into<String>) -> Id {
-        Id { owner: owner.into(), suffix: suffix.into() }
-    }
-
-    /// A resource owned by a named component.
-    pub(crate) fn of(name: &Name, suffix: &str) -> Id {
-        Id::new(name.pascal(), suffix)
-    }
-
-    /// A resource of which there is one per deployment: its ID is its suffix.
-    pub(crate) fn single(suffix: &str) -> Id {
-        Id::new(String::new(), suffix)
-    }
-
-    /// The logical ID.
-    pub(crate) fn id(&self) -> String {
-        format!("{}{}", self.owner, self.suffix)
-    }
-
-    /// The role suffix.
-    #[cfg(test)]
-    pub(crate) fn suffix(&self) -> &str {
-        &self.suffix
-    }
-}
-
-/// `a` → `A`: the zone part of an ID (`MainAppSubnetA`).
-pub(crate) fn zone_id(zone: &Zone) -> String {
-    pascal_case(&zone.suffix)
 }
 
 /// One resource being built.
@@ -185,40 +139,63 @@ impl Resource {
     }
 }
 
-/// Collects the template's sections while the areas add to them.
-pub(crate) struct Builder<'m> {
-    /// The model being lowered.
-    pub(crate) model: &'m Model,
+/// Collects the template's sections while the parts are printed.
+pub(crate) struct Builder<'p> {
+    /// The plan being printed.
+    pub(crate) plan: &'p Plan,
     resources: Map<String, Value>,
     origins: BTreeMap<String, Origin>,
+    printed: BTreeMap<PartId, Vec<String>>,
     parameters: Map<String, Value>,
     outputs: Map<String, Value>,
-    /// Every ID added, for the tests of identity.
-    #[cfg(test)]
-    pub(crate) ids: Vec<Id>,
 }
 
-impl<'m> Builder<'m> {
-    pub(crate) fn new(model: &'m Model) -> Builder<'m> {
+impl<'p> Builder<'p> {
+    pub(crate) fn new(plan: &'p Plan) -> Builder<'p> {
         Builder {
-            model,
+            plan,
             resources: Map::new(),
             origins: BTreeMap::new(),
+            printed: BTreeMap::new(),
             parameters: Map::new(),
             outputs: Map::new(),
-            #[cfg(test)]
-            ids: Vec::new(),
         }
     }
 
-    /// Add a resource; returns its logical ID.
-    pub(crate) fn add(&mut self, id: Id, origin: Origin, resource: Resource) -> String {
-        let logical = id.id();
-        #[cfg(test)]
-        self.ids.push(id);
-        self.resources.insert(logical.clone(), resource.into_value());
-        self.origins.insert(logical.clone(), origin);
-        logical
+    /// A part's logical ID.
+    pub(crate) fn id(&self, part: PartId) -> &'p str {
+        self.plan.part(part).ident.cfn()
+    }
+
+    /// `Ref` to a part.
+    pub(crate) fn r(&self, part: PartId) -> Value {
+        r(self.id(part))
+    }
+
+    /// `GetAtt` of a part.
+    pub(crate) fn get_att(&self, part: PartId, attribute: &str) -> Value {
+        get_att(self.id(part), attribute)
+    }
+
+    /// A literal, or a `Ref` to the parameter that supplies it.
+    pub(crate) fn text(&self, text: &Text) -> Value {
+        match text {
+            Text::Literal(text) => json!(text),
+            Text::Param(index) => r(self.plan.params.get(*index).map_or("", |p| p.ident.cfn())),
+        }
+    }
+
+    /// Add the resource of `part` under `id` (its own ID or one of its
+    /// [`identity::cfn_extras`](mhac_compiler::plan::identity::cfn_extras)).
+    pub(crate) fn add(&mut self, part: PartId, id: &str, resource: Resource) {
+        self.resources.insert(id.to_string(), resource.into_value());
+        self.origins.insert(id.to_string(), self.plan.part(part).origin.clone());
+        self.mark(part, id);
+    }
+
+    /// Record that `part` is printed in the resource or parameter `id`.
+    pub(crate) fn mark(&mut self, part: PartId, id: &str) {
+        self.printed.entry(part).or_default().push(id.to_string());
     }
 
     /// Add a parameter.
@@ -238,7 +215,7 @@ impl<'m> Builder<'m> {
         if let Some(name) = name {
             tags.push(json!({ "Key": "Name", "Value": name }));
         }
-        for (key, value) in &self.model.deployment.tags {
+        for (key, value) in &self.plan.deployment.tags {
             if key != "Name" || tags.is_empty() {
                 tags.push(json!({ "Key": key, "Value": value }));
             }
@@ -248,7 +225,7 @@ impl<'m> Builder<'m> {
 
     /// `moodle-prod/main/app/a`: the `Name` tag of a network resource.
     pub(crate) fn name_tag(&self, parts: &[&str]) -> String {
-        let mut out = self.model.deployment.name.text.clone();
+        let mut out = self.plan.deployment.name.clone();
         for part in parts {
             out.push('/');
             out.push_str(part);
@@ -256,9 +233,9 @@ impl<'m> Builder<'m> {
         out
     }
 
-    /// Whether a resource with this logical ID exists.
-    pub(crate) fn has(&self, id: &str) -> bool {
-        self.resources.contains_key(id)
+    /// The zone parameter of zone `index`.
+    pub(crate) fn zone(&self, index: usize) -> Value {
+        r(self.plan.deployment.zones.get(index).map_or("", |zone| zone.parameter.as_str()))
     }
 
     /// The finished sections.
@@ -268,19 +245,29 @@ impl<'m> Builder<'m> {
             resources: self.resources,
             outputs: self.outputs,
             origins: self.origins,
+            printed: self.printed,
         }
     }
 }
 
-/// What the areas built, section by section.
+/// What the parts became, section by section.
 pub(crate) struct Sections {
     pub(crate) parameters: Map<String, Value>,
     pub(crate) resources: Map<String, Value>,
     pub(crate) outputs: Map<String, Value>,
     pub(crate) origins: BTreeMap<String, Origin>,
+    pub(crate) printed: BTreeMap<PartId, Vec<String>>,
 }
 
-/// An origin for a component.
-pub(crate) fn origin(kind: &'static str, name: &Name, span: Span) -> Origin {
-    Origin { kind, name: name.text.clone(), span }
+/// The egress rule that allows nothing (an ICMP type/code pair that does
+/// not exist, to a broadcast address): with it, CloudFormation removes the
+/// default allow-all rule and adds no other.
+pub(crate) fn no_egress() -> Value {
+    json!({
+        "IpProtocol": "icmp",
+        "FromPort": 252,
+        "ToPort": 86,
+        "CidrIp": "255.255.255.255/32",
+        "Description": "no outbound traffic",
+    })
 }

@@ -1,40 +1,31 @@
-//! The CloudFormation backend: a checked model in, a complete template out.
+//! The CloudFormation printer: a deployment plan in, a complete template out.
 //!
-//! The template is built area by area, one module each: [`network`] (VPC,
-//! subnets, gateways, routes, flow logs, endpoints, VPNs), [`security`]
-//! (security groups and rules), [`load_balancer`] (ALB, listeners, target
-//! group, WAF, Shield), [`compute`] (launch template, Auto Scaling, instance
-//! role), [`data`] (RDS, EFS, ElastiCache, S3) and [`monitoring`] (KMS key,
-//! log groups, SNS, alarms), on top of a small helper layer
-//! ([`intrinsics`]) for intrinsic functions, tags and logical IDs. The
-//! choices the Terraform backend must make alike (which deployment-wide
-//! resources exist, where interface endpoints go, health checks, lifecycle
-//! days, ...) come from [`crate::decisions`]; `tests/equivalence.rs` proves
-//! the two backends describe the same components with the same settings.
+//! [`template`] prints every part of the plan with one exhaustive match
+//! ([`print`]): a new kind of part that this printer does not handle does
+//! not compile. The arms live in one module per area — [`network`],
+//! [`security`], [`edge`] (load balancers, WAF, Shield), [`compute`],
+//! [`data`] (buckets, databases, file systems, caches) and [`monitoring`]
+//! (key, log groups, topic, alarms) — on a small helper layer
+//! ([`intrinsics`]). They read parts only, never the model, and never each
+//! other: a part refers to another by id, and the plan names both.
 //!
-//! Identity: every logical ID is the Pascal-case source name of the
-//! component that owns the resource plus a fixed suffix (`MoodleDbInstance`,
-//! `MainAppSubnetA`), never a position, so adding or removing a component
-//! leaves every other resource as it was. [`Template::origins`] maps each
-//! logical ID back to that component and its place in the source.
-//!
-//! Physical names are left to CloudFormation except where a service
-//! requires one (the WAF log group's `aws-waf-logs-` prefix, the Shield
-//! protection's name).
+//! What only CloudFormation does stays here: gateway attachments, inline
+//! address-range rules in their security group, zone parameters, template
+//! parameters for `ssm(...)` images. [`Template::origins`] maps each logical
+//! ID back to the source; [`Template::printed`] says what each part became.
 
 mod compute;
 mod data;
+mod edge;
 mod intrinsics;
-mod load_balancer;
 mod monitoring;
 mod network;
 mod security;
 mod yaml;
 
-use intrinsics::{Builder, r};
-use mhac_compiler::model::{CheckedModel, Image, Model, ParamType, StringValue};
-use mhac_compiler::span::Span;
-use mhac_compiler::stdlib::{Region, stdlib};
+use intrinsics::{Builder, get_att, r};
+use mhac_compiler::model::ParamType;
+use mhac_compiler::plan::{Origin, OutputValue, PartId, PartKind, Plan};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -45,59 +36,25 @@ pub struct Template {
     pub body: Value,
     /// Logical ID of every resource → the source component that produced it.
     pub origins: BTreeMap<String, Origin>,
+    /// Every part → the resources or parameters it is printed in.
+    pub printed: BTreeMap<PartId, Vec<String>>,
 }
 
-/// The source component behind a resource.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Origin {
-    /// The component's kind as written in the language (`database`,
-    /// `load_balancer`, `security_group`, ...), or `network` for a tier,
-    /// `alarm` for an alarm rule, `monitoring` and `deployment` for the
-    /// deployment-wide resources.
-    pub kind: &'static str,
-    /// The component's source name (`moodle_db`; the alarm's name for an
-    /// alarm; the deployment's name for deployment-wide resources).
-    pub name: String,
-    /// Where in the source it is declared (the block, or the rule).
-    pub span: Span,
-}
-
-/// Resource types that hold data: replacing or deleting one loses it.
-pub const STATEFUL_TYPES: &[&str] = &[
-    "AWS::RDS::DBInstance",
-    "AWS::ElastiCache::ReplicationGroup",
-    "AWS::ElastiCache::CacheCluster",
-    "AWS::EFS::FileSystem",
-    "AWS::S3::Bucket",
-];
-
-/// Whether a resource type holds data (see [`STATEFUL_TYPES`]).
-pub fn is_stateful(resource_type: &str) -> bool {
-    STATEFUL_TYPES.contains(&resource_type)
-}
-
-impl Template {
-    /// The logical IDs of the resources that hold data (databases, caches,
-    /// file systems, buckets), in template order.
-    pub fn stateful(&self) -> Vec<&str> {
-        self.body
-            .get("Resources")
-            .and_then(Value::as_object)
-            .map(|resources| {
-                resources
-                    .iter()
-                    .filter(|(_, resource)| resource.get("Type").and_then(Value::as_str).is_some_and(is_stateful))
-                    .map(|(id, _)| id.as_str())
-                    .collect()
-            })
-            .unwrap_or_default()
+/// The template of a plan.
+pub fn template(plan: &Plan) -> Template {
+    let mut b = Builder::new(plan);
+    parameters(&mut b);
+    let mut rules: BTreeMap<PartId, Vec<PartId>> = BTreeMap::new();
+    for (id, part) in plan.iter() {
+        if let PartKind::Rule(rule) = &part.kind {
+            rules.entry(rule.group).or_default().push(id);
+        }
     }
-}
-
-/// The template for a checked model.
-pub fn template(model: &CheckedModel) -> Template {
-    let model: &Model = model;
-    let intrinsics::Sections { mut parameters, resources, outputs, origins } = build(model).finish();
+    for (id, part) in plan.iter() {
+        print(&mut b, id, &part.kind, &rules);
+    }
+    outputs(&mut b);
+    let intrinsics::Sections { mut parameters, resources, outputs, origins, printed } = b.finish();
     // A parameter nothing refers to (MHA115 warns about it) would only ask
     // the user for a value CloudFormation then ignores.
     let mut referenced = BTreeSet::new();
@@ -105,8 +62,8 @@ pub fn template(model: &CheckedModel) -> Template {
     parameters.retain(|id, _| referenced.contains(id));
     let mut body = Map::new();
     body.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
-    body.insert("Description".into(), json!(description(model)));
-    body.insert("Metadata".into(), json!({ "AWS::CloudFormation::Interface": interface(model, &parameters) }));
+    body.insert("Description".into(), json!(description(plan)));
+    body.insert("Metadata".into(), json!({ "AWS::CloudFormation::Interface": interface(plan, &parameters) }));
     if !parameters.is_empty() {
         body.insert("Parameters".into(), Value::Object(parameters));
     }
@@ -114,7 +71,78 @@ pub fn template(model: &CheckedModel) -> Template {
     if !outputs.is_empty() {
         body.insert("Outputs".into(), Value::Object(outputs));
     }
-    Template { body: Value::Object(body), origins }
+    Template { body: Value::Object(body), origins, printed }
+}
+
+/// Print one part. Every kind has its arm; there is no wildcard.
+fn print(b: &mut Builder<'_>, id: PartId, kind: &PartKind, rules: &BTreeMap<PartId, Vec<PartId>>) {
+    match kind {
+        PartKind::Key(key) => monitoring::key(b, id, key),
+        PartKind::Vpc(vpc) => network::vpc(b, id, vpc),
+        PartKind::InternetGateway(igw) => network::internet_gateway(b, id, igw),
+        PartKind::Subnet(subnet) => network::subnet(b, id, subnet),
+        PartKind::ElasticIp(eip) => network::elastic_ip(b, id, eip),
+        PartKind::NatGateway(nat) => network::nat_gateway(b, id, nat),
+        PartKind::RouteTable(table) => network::route_table(b, id, table),
+        PartKind::Route(route) => network::route(b, id, route),
+        PartKind::RouteAssociation(association) => network::route_association(b, id, association),
+        PartKind::LogGroup(group) => monitoring::log_group(b, id, group),
+        PartKind::FlowLog(flow) => network::flow_log(b, id, flow),
+        PartKind::EndpointGroup(group) => network::endpoint_group(b, id, group),
+        PartKind::Endpoint(endpoint) => network::endpoint(b, id, endpoint),
+        PartKind::VpnGateway(gateway) => network::vpn_gateway(b, id, gateway),
+        PartKind::CustomerGateway(gateway) => network::customer_gateway(b, id, gateway),
+        PartKind::VpnConnection(connection) => network::vpn_connection(b, id, connection),
+        PartKind::VpnRoute(route) => network::vpn_route(b, id, route),
+        PartKind::RoutePropagation(propagation) => network::route_propagation(b, id, propagation),
+        PartKind::SecurityGroup(group) => {
+            security::group(b, id, group, rules.get(&id).map_or(&[], Vec::as_slice));
+        }
+        // Address-range rules are printed inline in their group.
+        PartKind::Rule(rule) => security::rule(b, id, rule),
+        PartKind::Bucket(bucket) => data::bucket(b, id, bucket),
+        PartKind::BucketPolicy(policy) => data::bucket_policy(b, id, policy),
+        PartKind::BucketAccess(access) => data::bucket_access(b, id, access),
+        PartKind::LoadBalancer(lb) => edge::load_balancer(b, id, lb),
+        PartKind::TargetGroup(group) => edge::target_group(b, id, group),
+        PartKind::Listener(listener) => edge::listener(b, id, listener),
+        PartKind::WebAcl(acl) => edge::web_acl(b, id, acl),
+        PartKind::WebAclAssociation(association) => edge::web_acl_association(b, id, association),
+        PartKind::WafLogging(logging) => edge::waf_logging(b, id, logging),
+        PartKind::ShieldProtection(shield) => edge::shield_protection(b, id, shield),
+        PartKind::ImageParameter(image) => compute::image_parameter(b, id, image),
+        PartKind::InstanceRole(role) => compute::instance_role(b, id, role),
+        PartKind::InstanceProfile(profile) => compute::instance_profile(b, id, profile),
+        PartKind::LaunchTemplate(template) => compute::launch_template(b, id, template),
+        PartKind::AutoScalingGroup(group) => compute::auto_scaling_group(b, id, group),
+        PartKind::ScalingPolicy(policy) => compute::scaling_policy(b, id, policy),
+        PartKind::DbSubnetGroup(group) => data::db_subnet_group(b, id, group),
+        PartKind::DbMonitoringRole(role) => data::db_monitoring_role(b, id, role),
+        PartKind::DbInstance(db) => data::db_instance(b, id, db),
+        PartKind::FileSystem(fs) => data::file_system(b, id, fs),
+        PartKind::MountTarget(target) => data::mount_target(b, id, target),
+        PartKind::CacheSubnetGroup(group) => data::cache_subnet_group(b, id, group),
+        PartKind::AuthToken(token) => data::auth_token(b, id, token),
+        PartKind::Cache(cache) => data::cache(b, id, cache),
+        PartKind::Topic(topic) => monitoring::topic(b, id, topic),
+        PartKind::Subscription(subscription) => monitoring::subscription(b, id, subscription),
+        PartKind::Alarm(alarm) => monitoring::alarm(b, id, alarm),
+    }
+}
+
+/// The CloudFormation type of the resource that holds a part's data, for
+/// the parts that hold data (databases, caches, file systems, buckets).
+pub fn stateful_type(kind: &PartKind) -> Option<&'static str> {
+    match kind {
+        PartKind::DbInstance(_) => Some("AWS::RDS::DBInstance"),
+        PartKind::FileSystem(_) => Some("AWS::EFS::FileSystem"),
+        PartKind::Bucket(_) => Some("AWS::S3::Bucket"),
+        PartKind::Cache(cache) => Some(match cache.engine {
+            mhac_compiler::plan::CacheEngineKind::Memcached => "AWS::ElastiCache::CacheCluster",
+            mhac_compiler::plan::CacheEngineKind::Replicated { .. } => "AWS::ElastiCache::ReplicationGroup",
+        }),
+        _ => None,
+    }
 }
 
 /// Every name a `Ref` or an `Fn::Sub` in `value` refers to.
@@ -141,22 +169,6 @@ fn references(value: &Value, out: &mut BTreeSet<String>) {
     }
 }
 
-/// Every area adds its parameters, resources and outputs, in a fixed order.
-fn build(model: &Model) -> Builder<'_> {
-    let mut b = Builder::new(model);
-    parameters(&mut b);
-    compute::parameters(&mut b);
-    monitoring::key(&mut b);
-    network::build(&mut b);
-    security::build(&mut b);
-    load_balancer::build(&mut b);
-    compute::build(&mut b);
-    data::build(&mut b);
-    monitoring::build(&mut b);
-    outputs(&mut b);
-    b
-}
-
 /// Pretty JSON with a trailing newline.
 pub fn to_json(template: &Value) -> String {
     let mut out = serde_json::to_string_pretty(template).unwrap_or_default();
@@ -170,45 +182,27 @@ pub fn to_yaml(template: &Value) -> String {
     yaml::to_yaml(template)
 }
 
-fn description(model: &Model) -> String {
-    let zones: Vec<&str> = model.deployment.zones.iter().map(|z| z.name.as_str()).collect();
+fn description(plan: &Plan) -> String {
+    let deployment = &plan.deployment;
+    let zones: Vec<&str> = deployment.zones.iter().map(|z| z.name.as_str()).collect();
     format!(
         "Moodle {} deployment {} in {} ({}), generated by mhac",
-        model.deployment.moodle,
-        model.deployment.name.text,
-        model.deployment.region,
+        deployment.moodle,
+        deployment.name,
+        deployment.region,
         zones.join(", ")
     )
 }
 
-/// The region's facts from the standard library.
-fn stdlib_region(model: &Model) -> Option<&'static Region> {
-    stdlib().regions.get(&model.deployment.region)
-}
-
-/// A parameter's logical ID.
-fn param_id(model: &Model, index: usize) -> String {
-    model.params.get(index).map_or_else(String::new, |p| p.name.pascal())
-}
-
-/// A literal, or a `Ref` to the parameter that supplies it.
-fn param_value(model: &Model, value: &StringValue) -> Value {
-    match value {
-        StringValue::Literal(text) => json!(text),
-        StringValue::Param(index) => r(&param_id(model, *index)),
-    }
-}
-
-/// Parameters for every `param` the template uses, and one per zone (subnets name their zone
-/// through it rather than a hard-coded string; the default is the zone
-/// the source names).
+/// Parameters for every `param` (those nothing uses are dropped later), and
+/// one per zone (subnets name their zone through it rather than a
+/// hard-coded string; the default is the zone the source names).
 fn parameters(b: &mut Builder<'_>) {
-    let model = b.model;
-    for (index, param) in model.params.iter().enumerate() {
-        let image = model.app_servers.iter().any(|app| matches!(app.image, Image::Param(i) if i == index));
+    let plan = b.plan;
+    for param in &plan.params {
         let ty = match param.ty {
             ParamType::Number => "Number",
-            ParamType::String | ParamType::Secret if image => "AWS::EC2::Image::Id",
+            ParamType::String | ParamType::Secret if param.image => "AWS::EC2::Image::Id",
             ParamType::String | ParamType::Secret => "String",
         };
         let mut out = Map::new();
@@ -216,20 +210,17 @@ fn parameters(b: &mut Builder<'_>) {
         if let Some(default) = &param.default {
             out.insert("Default".into(), json!(default));
         }
-        let description = if param.description.is_empty() {
-            format!("param {}", param.name.as_str())
-        } else {
-            param.description.clone()
-        };
+        let description =
+            if param.description.is_empty() { format!("param {}", param.name) } else { param.description.clone() };
         out.insert("Description".into(), json!(description));
         if param.ty == ParamType::Secret {
             out.insert("NoEcho".into(), json!(true));
         }
-        b.parameter(param_id(model, index), Value::Object(out));
+        b.parameter(param.ident.cfn().to_string(), Value::Object(out));
     }
-    for (index, zone) in model.deployment.zones.iter().enumerate() {
+    for zone in &plan.deployment.zones {
         b.parameter(
-            network::zone_parameter(model, index),
+            zone.parameter.clone(),
             json!({
                 "Type": "AWS::EC2::AvailabilityZone::Name",
                 "Default": zone.name,
@@ -240,39 +231,36 @@ fn parameters(b: &mut Builder<'_>) {
 }
 
 /// The console's parameter groups and labels.
-fn interface(model: &Model, parameters: &Map<String, Value>) -> Value {
+fn interface(plan: &Plan, parameters: &Map<String, Value>) -> Value {
     let mut groups = Vec::new();
     let mut labels = Map::new();
     let user: Vec<String> =
-        (0..model.params.len()).map(|i| param_id(model, i)).filter(|id| parameters.contains_key(id)).collect();
-    for (index, param) in model.params.iter().enumerate() {
-        labels.insert(param_id(model, index), json!({ "default": param.name.as_str() }));
+        plan.params.iter().map(|p| p.ident.cfn().to_string()).filter(|id| parameters.contains_key(id)).collect();
+    for param in &plan.params {
+        labels.insert(param.ident.cfn().to_string(), json!({ "default": param.name }));
     }
     if !user.is_empty() {
         groups.push(json!({ "Label": { "default": "Deployment parameters" }, "Parameters": user }));
     }
-    let images: Vec<String> = model
-        .app_servers
+    let image_parts: Vec<(String, &str)> = plan
+        .parts
         .iter()
-        .filter(|app| matches!(app.image, Image::Ssm(_)))
-        .map(compute::image_parameter)
-        .filter(|id| parameters.contains_key(id))
+        .filter_map(|part| match &part.kind {
+            PartKind::ImageParameter(image) => Some((part.ident.cfn().to_string(), image.app.as_str())),
+            _ => None,
+        })
         .collect();
-    for app in model.app_servers.iter().filter(|app| matches!(app.image, Image::Ssm(_))) {
-        labels.insert(
-            compute::image_parameter(app),
-            json!({ "default": format!("AMI of app servers {}", app.name.as_str()) }),
-        );
+    let images: Vec<&String> = image_parts.iter().map(|(id, _)| id).filter(|id| parameters.contains_key(*id)).collect();
+    for (id, app) in &image_parts {
+        labels.insert(id.clone(), json!({ "default": format!("AMI of app servers {app}") }));
     }
     if !images.is_empty() {
         groups.push(json!({ "Label": { "default": "App server images" }, "Parameters": images }));
     }
-    let zones: Vec<String> = (0..model.deployment.zones.len())
-        .map(|i| network::zone_parameter(model, i))
-        .filter(|id| parameters.contains_key(id))
-        .collect();
-    for (index, zone) in model.deployment.zones.iter().enumerate() {
-        labels.insert(network::zone_parameter(model, index), json!({ "default": format!("Zone {}", zone.suffix) }));
+    let zones: Vec<&String> =
+        plan.deployment.zones.iter().map(|z| &z.parameter).filter(|id| parameters.contains_key(*id)).collect();
+    for zone in &plan.deployment.zones {
+        labels.insert(zone.parameter.clone(), json!({ "default": format!("Zone {}", zone.suffix) }));
     }
     if !zones.is_empty() {
         groups.push(json!({ "Label": { "default": "Availability zones" }, "Parameters": zones }));
@@ -283,79 +271,22 @@ fn interface(model: &Model, parameters: &Map<String, Value>) -> Value {
 
 /// What users of the stack look up: addresses, names and identifiers.
 fn outputs(b: &mut Builder<'_>) {
-    let model = b.model;
-    let network = &model.network;
-    b.output(
-        format!("{}VpcId", network.name.pascal()),
-        format!("VPC of network {}", network.name.as_str()),
-        r(&network::vpc(model)),
-    );
-    for lb in &model.load_balancers {
-        b.output(
-            format!("{}DnsName", lb.name.pascal()),
-            format!("DNS name of load balancer {} (point the site's name at it)", lb.name.as_str()),
-            intrinsics::get_att(&load_balancer::load_balancer(lb), "DNSName"),
-        );
+    let plan = b.plan;
+    for output in &plan.outputs {
+        let value = match output.value {
+            OutputValue::VpcId(part)
+            | OutputValue::AutoScalingGroupName(part)
+            | OutputValue::FileSystemId(part)
+            | OutputValue::CacheId(part)
+            | OutputValue::BucketName(part)
+            | OutputValue::VpnConnectionId(part)
+            | OutputValue::TopicArn(part) => r(b.id(part)),
+            OutputValue::DnsName(part) => get_att(b.id(part), "DNSName"),
+            OutputValue::DbAddress(part) => get_att(b.id(part), "Endpoint.Address"),
+            OutputValue::DbPort(part) => get_att(b.id(part), "Endpoint.Port"),
+        };
+        b.output(output.ident.cfn().to_string(), output.description.clone(), value);
     }
-    for app in &model.app_servers {
-        b.output(
-            format!("{}AutoScalingGroupName", app.name.pascal()),
-            format!("Auto Scaling group of app servers {}", app.name.as_str()),
-            r(&compute::auto_scaling_group(app)),
-        );
-    }
-    for db in &model.databases {
-        let instance = data::db_instance(db);
-        b.output(
-            format!("{}Endpoint", db.name.pascal()),
-            format!("Host name of database {} ($CFG->dbhost)", db.name.as_str()),
-            intrinsics::get_att(&instance, "Endpoint.Address"),
-        );
-        b.output(
-            format!("{}Port", db.name.pascal()),
-            format!("Port of database {}", db.name.as_str()),
-            intrinsics::get_att(&instance, "Endpoint.Port"),
-        );
-    }
-    for fs in &model.file_systems {
-        b.output(
-            format!("{}FileSystemId", fs.name.pascal()),
-            format!("EFS file system {} (mount it as $CFG->dataroot)", fs.name.as_str()),
-            r(&data::file_system(fs)),
-        );
-    }
-    for cache in &model.caches {
-        b.output(
-            format!("{}CacheId", cache.name.pascal()),
-            format!(
-                "ElastiCache {} of cache {} (its endpoint is listed by ElastiCache)",
-                cache_kind(cache),
-                cache.name.as_str()
-            ),
-            r(&data::cache(cache)),
-        );
-    }
-    for bucket in &model.buckets {
-        b.output(
-            format!("{}BucketName", bucket.name.pascal()),
-            format!("S3 bucket {}", bucket.name.as_str()),
-            r(&data::bucket(bucket)),
-        );
-    }
-    for vpn in &model.vpns {
-        b.output(
-            format!("{}VpnConnectionId", vpn.name.pascal()),
-            format!("VPN connection {} (download its configuration for the customer gateway)", vpn.name.as_str()),
-            r(&network::vpn_connection(vpn)),
-        );
-    }
-    if monitoring::has_topic(model) {
-        b.output("AlarmTopicArn".to_string(), "SNS topic the alarms notify".to_string(), r(monitoring::TOPIC));
-    }
-}
-
-fn cache_kind(cache: &mhac_compiler::model::Cache) -> &'static str {
-    if cache.engine == mhac_compiler::model::CacheEngine::Memcached { "cluster" } else { "replication group" }
 }
 
 #[cfg(test)]

@@ -57,12 +57,12 @@ monitoring {
 }
 "#;
 
-fn checked(source: &str) -> CheckedModel {
+fn checked(source: &str) -> Plan {
     let compilation = compile(source);
     let errors: Vec<String> =
         compilation.diagnostics.iter().filter(|d| d.is_error()).map(|d| format!("{}: {}", d.code, d.message)).collect();
     assert!(errors.is_empty(), "the source has errors: {errors:#?}");
-    compilation.checked().cloned().expect("no errors")
+    compilation.plan().cloned().expect("no errors")
 }
 
 fn resources(template: &Template) -> &Map<String, Value> {
@@ -90,33 +90,26 @@ fn the_feature_source_compiles() {
     }
 }
 
-/// No suffix is a proper suffix of another, so IDs of different owners
-/// never collide; every ID is unique, alphanumeric and short enough.
+/// Every logical ID is unique across resources and parameters,
+/// alphanumeric and short enough; every part is printed.
 #[test]
-fn logical_ids_cannot_collide() {
-    let mut suffixes: Vec<String> = Vec::new();
+fn logical_ids_are_unique_and_every_part_is_printed() {
     for source in [MOODLE, SEED, THREE_ZONES, EVERYTHING] {
-        let model = checked(source);
-        let builder = build(&model);
-        let mut seen = std::collections::BTreeSet::new();
-        for id in &builder.ids {
-            let logical = id.id();
-            assert!(seen.insert(logical.clone()), "{logical} is produced twice");
-            assert!(logical.chars().all(|c| c.is_ascii_alphanumeric()), "{logical} is not alphanumeric");
-            assert!(logical.len() <= 255, "{logical} is too long");
-            suffixes.push(id.suffix().to_string());
+        let plan = checked(source);
+        let template = template(&plan);
+        let parameters = template.body["Parameters"].as_object().cloned().unwrap_or_default();
+        for id in resources(&template).keys() {
+            assert!(id.chars().all(|c| c.is_ascii_alphanumeric()), "{id} is not alphanumeric");
+            assert!(id.len() <= 255, "{id} is too long");
+            assert!(!parameters.contains_key(id), "parameter {id} is also a resource");
         }
-        let sections = builder.finish();
-        for id in sections.parameters.keys() {
-            assert!(!sections.resources.contains_key(id), "parameter {id} is also a resource");
-        }
-    }
-    suffixes.sort();
-    suffixes.dedup();
-    for a in &suffixes {
-        for b in &suffixes {
-            if a != b && !a.is_empty() {
-                assert!(!b.ends_with(a.as_str()), "suffix {a} ends suffix {b}: their owners could collide");
+        for (part, _) in plan.iter() {
+            let ids = template.printed.get(&part).unwrap_or_else(|| panic!("{:?} is not printed", plan.part(part)));
+            for id in ids {
+                assert!(
+                    resources(&template).contains_key(id) || parameters.contains_key(id),
+                    "{id} of {part:?} is not in the template"
+                );
             }
         }
     }
@@ -141,20 +134,28 @@ fn every_resource_has_an_origin_in_the_source() {
 fn origins_name_the_component() {
     let template = template(&checked(MOODLE));
     let origin = &template.origins["MoodleDbInstance"];
-    assert_eq!((origin.kind, origin.name.as_str()), ("database", "moodle_db"));
+    assert_eq!((origin.owner.as_str(), origin.name.as_str()), ("database", "moodle_db"));
     assert!(MOODLE[origin.span.start..origin.span.end].starts_with("database moodle_db"));
-    assert_eq!(template.origins["MainAppSubnetA"].kind, "network");
-    assert_eq!(template.origins["FrontTarget5xxAlarm"].kind, "alarm");
+    assert_eq!(template.origins["MainAppSubnetA"].owner.as_str(), "network");
+    assert_eq!(template.origins["FrontTarget5xxAlarm"].owner.as_str(), "alarm");
 }
 
+/// The parts that hold data are the resources of the stateful types.
 #[test]
-fn stateful_resources_are_listed() {
-    let template = template(&checked(MOODLE));
-    let stateful = template.stateful();
-    for id in ["MoodleDbInstance", "DatarootFileSystem", "SessionsReplicationGroup", "MoodledataBucket"] {
-        assert!(stateful.contains(&id), "{id} is not listed: {stateful:?}");
+fn stateful_parts_are_the_stateful_resources() {
+    for source in [MOODLE, EVERYTHING] {
+        let plan = checked(source);
+        let template = template(&plan);
+        for (id, part) in plan.iter() {
+            let ty = stateful_type(&part.kind);
+            assert_eq!(ty.is_some(), part.kind.is_stateful(), "{:?}", part.kind);
+            if let Some(ty) = ty {
+                let own = part.ident.cfn();
+                assert_eq!(resources(&template)[own]["Type"], json!(ty), "{own}");
+                assert!(template.printed[&id].contains(&own.to_string()));
+            }
+        }
     }
-    assert!(!stateful.contains(&"MainVpc"));
 }
 
 #[test]

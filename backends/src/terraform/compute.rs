@@ -13,101 +13,101 @@
 //! * `aws_autoscaling_group.APP` over the tier's subnets, registered with the
 //!   target group of the load balancer it is behind (ELB health checks),
 //!   rolling instance refresh when the template changes;
-//! * `aws_autoscaling_policy.APP_cpu`: target tracking on average CPU, when
-//!   the group has room to scale.
+//! * `aws_autoscaling_policy.APP_cpu`: target tracking on average CPU.
 
-use super::doc::{Area, Doc, Res, data_ref, list, nested, reference, tags, var};
-use super::load_balancer::target_group_arn;
-use super::names::address;
-use super::network::subnet_ids;
+use super::doc::{Area, Doc, Res, list, nested, reference, tags, var};
 use super::security::{assume_role_document, managed_policy_arn};
-use crate::decisions;
 use hcl::Block;
 use hcl::expr::Expression;
-use mhac_compiler::model::{Access, AppServers, Image};
+use mhac_compiler::plan::identity::{address, assume_document};
+use mhac_compiler::plan::{
+    AutoScalingGroup, ImageParameter, ImageSource, InstanceProfile, InstanceRole, LaunchTemplate, PartId, ScalingPolicy,
+    decisions,
+};
 
 /// The root device of Amazon Linux images.
 const ROOT_DEVICE: &str = "/dev/xvda";
 /// Instances kept in service during an instance refresh, percent.
 const REFRESH_MIN_HEALTHY: u32 = 50;
 
-/// Build every app server group.
-pub fn build(doc: &mut Doc<'_>) {
-    for app in &doc.model.app_servers {
-        app_servers(doc, app);
-    }
+pub fn image_parameter(doc: &mut Doc<'_>, id: PartId, image: &ImageParameter) {
+    doc.add(id, Area::Compute, Res::data("aws_ssm_parameter", doc.name(id)).attr("name", image.path.as_str()));
 }
 
-fn app_servers(doc: &mut Doc<'_>, app: &AppServers) {
-    let model = doc.model;
-    let name = app.name.as_str();
-
-    let image = match &app.image {
-        Image::Ssm(path) => {
-            let data = Res::data("aws_ssm_parameter", address(&[name, "image"])).attr("name", path.as_str());
-            let value = data_ref("aws_ssm_parameter", &address(&[name, "image"]), "insecure_value");
-            doc.add(Area::Compute, data);
-            value
-        }
-        Image::Ami(id) => Expression::from(id.as_str()),
-        Image::Param(index) => var(model.params.get(*index).map_or("missing_param", |p| p.name.as_str())),
-    };
-
-    let role = address(&[name, "instance"]);
-    let assume = assume_role_document(address(&[&role, "assume"]), "ec2.amazonaws.com");
+pub fn instance_role(doc: &mut Doc<'_>, id: PartId, role: &InstanceRole) {
+    let name = doc.name(id);
+    let app = role.app.as_str();
+    let assume = assume_role_document(assume_document(name), "ec2.amazonaws.com");
     let assume_json = assume.at("json");
-    doc.add(Area::Compute, assume);
+    doc.add(id, Area::Compute, assume);
     doc.add(
+        id,
         Area::Compute,
-        Res::resource("aws_iam_role", role.as_str())
-            .attr("description", format!("instances of app servers {name}"))
+        Res::resource("aws_iam_role", name)
+            .attr("description", format!("instances of app servers {app}"))
             .attr("assume_role_policy", assume_json),
     );
-    if app.access == Access::SessionManager {
+    if role.session_manager {
         doc.add(
+            id,
             Area::Compute,
-            Res::resource("aws_iam_role_policy_attachment", address(&[name, "ssm"]))
-                .attr("role", reference("aws_iam_role", &role, "name"))
+            Res::resource("aws_iam_role_policy_attachment", address(&[app, "ssm"]))
+                .attr("role", reference("aws_iam_role", name, "name"))
                 .attr("policy_arn", managed_policy_arn(doc, "AmazonSSMManagedInstanceCore")),
         );
     }
     doc.add(
+        id,
         Area::Compute,
-        Res::resource("aws_iam_role_policy_attachment", address(&[name, "cloudwatch_agent"]))
-            .attr("role", reference("aws_iam_role", &role, "name"))
+        Res::resource("aws_iam_role_policy_attachment", address(&[app, "cloudwatch_agent"]))
+            .attr("role", reference("aws_iam_role", name, "name"))
             .attr("policy_arn", managed_policy_arn(doc, "CloudWatchAgentServerPolicy")),
     );
-    doc.add(
-        Area::Compute,
-        Res::resource("aws_iam_instance_profile", name).attr("role", reference("aws_iam_role", &role, "name")),
-    );
+}
 
-    let group = model.security_groups.get(app.security_group).map_or("missing_group", |g| g.name.as_str());
-    let instance_tags = || {
-        let mut pairs: Vec<(String, Expression)> =
-            vec![("Name".to_string(), Expression::from(format!("{}-{name}", doc.deployment())))];
-        pairs.extend(model.deployment.tags.iter().map(|(k, v)| (k.clone(), Expression::from(v.as_str()))));
-        tags(pairs)
+pub fn instance_profile(doc: &mut Doc<'_>, id: PartId, profile: &InstanceProfile) {
+    doc.add(
+        id,
+        Area::Compute,
+        Res::resource("aws_iam_instance_profile", doc.name(id)).attr("role", doc.at(profile.role, "name")),
+    );
+}
+
+/// `Name` plus the deployment's tags, for what an instance launches.
+fn instance_tags(doc: &Doc<'_>, app: &str) -> Expression {
+    let mut pairs: Vec<(String, Expression)> =
+        vec![("Name".to_string(), Expression::from(format!("{}-{app}", doc.deployment())))];
+    pairs.extend(doc.plan.deployment.tags.iter().map(|(k, v)| (k.clone(), Expression::from(v.as_str()))));
+    tags(pairs)
+}
+
+pub fn launch_template(doc: &mut Doc<'_>, id: PartId, template: &LaunchTemplate) {
+    let app = template.app.as_str();
+    let image = match &template.image {
+        ImageSource::Parameter(parameter) => doc.at(*parameter, "insecure_value"),
+        ImageSource::Ami(ami) => Expression::from(ami.as_str()),
+        ImageSource::Param(index) => var(doc.plan.params.get(*index).map_or("missing_param", |p| p.ident.tf())),
     };
     let ebs = nested(
         "ebs",
         [
-            ("volume_size", Expression::from(app.volume_gb)),
+            ("volume_size", Expression::from(template.volume_gb)),
             ("volume_type", Expression::from("gp3")),
             ("encrypted", Expression::from("true")),
             ("delete_on_termination", Expression::from("true")),
         ],
     );
     doc.add(
+        id,
         Area::Compute,
-        Res::resource("aws_launch_template", name)
-            .attr("name", doc.physical(&[name], 128))
-            .attr("description", format!("app servers {name}"))
+        Res::resource("aws_launch_template", doc.name(id))
+            .attr("name", doc.physical(&[app], 128))
+            .attr("description", format!("app servers {app}"))
             .attr("image_id", image)
-            .attr("instance_type", app.instance_type.as_str())
-            .attr("vpc_security_group_ids", list([reference("aws_security_group", group, "id")]))
+            .attr("instance_type", template.instance_type.as_str())
+            .attr("vpc_security_group_ids", list([doc.at(template.group, "id")]))
             .attr("update_default_version", true)
-            .block(nested("iam_instance_profile", [("arn", reference("aws_iam_instance_profile", name, "arn"))]))
+            .block(nested("iam_instance_profile", [("arn", doc.at(template.profile, "arn"))]))
             .block(nested(
                 "metadata_options",
                 [
@@ -125,32 +125,32 @@ fn app_servers(doc: &mut Doc<'_>, app: &AppServers) {
             )
             .block(nested(
                 "tag_specifications",
-                [("resource_type", Expression::from("instance")), ("tags", instance_tags())],
+                [("resource_type", Expression::from("instance")), ("tags", instance_tags(doc, app))],
             ))
             .block(nested(
                 "tag_specifications",
-                [("resource_type", Expression::from("volume")), ("tags", instance_tags())],
+                [("resource_type", Expression::from("volume")), ("tags", instance_tags(doc, app))],
             )),
     );
+}
 
-    let subnets = subnet_ids(model, app.tier);
-    let mut asg = Res::resource("aws_autoscaling_group", name)
-        .attr("name", doc.physical(&[name], 255))
-        .attr("min_size", app.scaling.min)
-        .attr("max_size", app.scaling.max)
+pub fn auto_scaling_group(doc: &mut Doc<'_>, id: PartId, group: &AutoScalingGroup) {
+    let app = group.app.as_str();
+    let subnets: Vec<Expression> = group.subnets.iter().map(|subnet| doc.at(*subnet, "id")).collect();
+    let mut asg = Res::resource("aws_autoscaling_group", doc.name(id))
+        .attr("name", doc.physical(&[app], 255))
+        .attr("min_size", group.min)
+        .attr("max_size", group.max)
         .attr("vpc_zone_identifier", list(subnets))
-        .attr("health_check_type", if app.behind.is_some() { "ELB" } else { "EC2" })
+        .attr("health_check_type", if group.target_group.is_some() { "ELB" } else { "EC2" })
         .attr("health_check_grace_period", decisions::HEALTH_CHECK_GRACE);
-    if let Some(group) = app.behind.as_ref().and_then(|behind| target_group_arn(doc, behind.load_balancer)) {
-        asg = asg.attr("target_group_arns", list([group]));
+    if let Some(target) = group.target_group {
+        asg = asg.attr("target_group_arns", list([doc.at(target, "arn")]));
     }
     asg = asg
         .block(nested(
             "launch_template",
-            [
-                ("id", reference("aws_launch_template", name, "id")),
-                ("version", reference("aws_launch_template", name, "latest_version")),
-            ],
+            [("id", doc.at(group.launch_template, "id")), ("version", doc.at(group.launch_template, "latest_version"))],
         ))
         .block(
             Block::builder("instance_refresh")
@@ -158,8 +158,8 @@ fn app_servers(doc: &mut Doc<'_>, app: &AppServers) {
                 .add_block(nested("preferences", [("min_healthy_percentage", Expression::from(REFRESH_MIN_HEALTHY))]))
                 .build(),
         );
-    let mut asg_tags = vec![("Name".to_string(), format!("{}-{name}", doc.deployment()))];
-    asg_tags.extend(model.deployment.tags.iter().cloned());
+    let mut asg_tags = vec![("Name".to_string(), format!("{}-{app}", doc.deployment()))];
+    asg_tags.extend(doc.plan.deployment.tags.iter().cloned());
     for (key, value) in asg_tags {
         asg = asg.block(nested(
             "tag",
@@ -170,26 +170,20 @@ fn app_servers(doc: &mut Doc<'_>, app: &AppServers) {
             ],
         ));
     }
-    doc.add(Area::Compute, asg);
-    super::layout::output(
-        doc,
-        &address(&[name, "auto_scaling_group_name"]),
-        format!("Auto Scaling group of app servers {name}"),
-        reference("aws_autoscaling_group", name, "name"),
-    );
+    doc.add(id, Area::Compute, asg);
+}
 
-    if !decisions::has_scaling_policy(app.scaling.min, app.scaling.max) {
-        return;
-    }
+pub fn scaling_policy(doc: &mut Doc<'_>, id: PartId, policy: &ScalingPolicy) {
     doc.add(
+        id,
         Area::Compute,
-        Res::resource("aws_autoscaling_policy", address(&[name, "cpu"]))
-            .attr("name", format!("{}-cpu", doc.physical(&[name], 200)))
-            .attr("autoscaling_group_name", reference("aws_autoscaling_group", name, "name"))
+        Res::resource("aws_autoscaling_policy", doc.name(id))
+            .attr("name", format!("{}-cpu", doc.physical(&[policy.app.as_str()], 200)))
+            .attr("autoscaling_group_name", doc.at(policy.group, "name"))
             .attr("policy_type", "TargetTrackingScaling")
             .block(
                 Block::builder("target_tracking_configuration")
-                    .add_attribute(("target_value", app.scaling.target_cpu))
+                    .add_attribute(("target_value", policy.target_cpu))
                     .add_block(nested(
                         "predefined_metric_specification",
                         [("predefined_metric_type", Expression::from("ASGAverageCPUUtilization"))],

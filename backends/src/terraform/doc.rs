@@ -15,7 +15,8 @@ use super::names;
 use hcl::expr::{Expression, Object, ObjectKey, Traversal, Variable};
 use hcl::template::Template;
 use hcl::{Block, Identifier};
-use mhac_compiler::model::{Model, StringValue};
+use mhac_compiler::plan::identity::tf_type;
+use mhac_compiler::plan::{PartId, Plan, Text};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The output file a block goes to. The set is fixed: every run writes every
@@ -112,34 +113,65 @@ pub struct Item {
 }
 
 /// The configuration being built.
-pub struct Doc<'m> {
-    /// The model it is built from.
-    pub model: &'m Model,
+pub struct Doc<'p> {
+    /// The plan it is printed from.
+    pub plan: &'p Plan,
     items: BTreeMap<Area, Vec<Item>>,
     addresses: BTreeSet<String>,
+    printed: BTreeMap<PartId, Vec<String>>,
     error: Option<Error>,
 }
 
-impl<'m> Doc<'m> {
-    /// An empty configuration for a model.
-    pub fn new(model: &'m Model) -> Doc<'m> {
-        Doc { model, items: BTreeMap::new(), addresses: BTreeSet::new(), error: None }
+impl<'p> Doc<'p> {
+    /// An empty configuration for a plan.
+    pub fn new(plan: &'p Plan) -> Doc<'p> {
+        Doc { plan, items: BTreeMap::new(), addresses: BTreeSet::new(), printed: BTreeMap::new(), error: None }
     }
 
     /// Add a block under `address` (`aws_vpc.main`, `var.x`, `output.y`).
-    /// A second block with the same address is recorded as an error.
+    /// The plan's identity check makes every address unique; a second block
+    /// with the same address would be a bug, recorded as an error rather
+    /// than written.
     pub fn push(&mut self, area: Area, address: String, item: Item) {
-        if !self.addresses.insert(address.clone()) && self.error.is_none() {
-            self.error = Some(Error::AddressClash { address });
+        if !self.addresses.insert(address.clone()) {
+            if self.error.is_none() {
+                self.error = Some(Error::AddressClash { address });
+            }
+            return;
         }
         self.items.entry(area).or_default().push(item);
     }
 
-    /// Add a resource or data source.
-    pub fn add(&mut self, area: Area, resource: Res) {
+    /// Add a resource or data source printed for `part`.
+    pub fn add(&mut self, part: PartId, area: Area, resource: Res) {
         let address = resource.address();
+        self.printed.entry(part).or_default().push(address.clone());
         let item = resource.build();
         self.push(area, address, item);
+    }
+
+    /// Every part → the addresses it is printed as.
+    pub fn printed(&self) -> &BTreeMap<PartId, Vec<String>> {
+        &self.printed
+    }
+
+    /// A part's Terraform name.
+    pub fn name(&self, part: PartId) -> &'p str {
+        self.plan.part(part).ident.tf()
+    }
+
+    /// `TYPE.NAME.ATTRIBUTE` of a part's own block.
+    pub fn at(&self, part: PartId, attribute: &str) -> Expression {
+        let ty = tf_type(&self.plan.part(part).kind);
+        match ty.strip_prefix("data.") {
+            Some(data) => data_ref(data, self.name(part), attribute),
+            None => reference(ty, self.name(part), attribute),
+        }
+    }
+
+    /// `TYPE.NAME` of a part's own block, for `depends_on`.
+    pub fn whole(&self, part: PartId) -> Expression {
+        resource_ref(tf_type(&self.plan.part(part).kind), self.name(part))
     }
 
     /// The blocks of an area, in the order they were added.
@@ -153,8 +185,8 @@ impl<'m> Doc<'m> {
     }
 
     /// The deployment's name, the prefix of physical names.
-    pub fn deployment(&self) -> &str {
-        self.model.deployment.name.as_str()
+    pub fn deployment(&self) -> &'p str {
+        self.plan.deployment.name.as_str()
     }
 
     /// A physical name: the deployment name and `parts`, as AWS accepts it
@@ -176,16 +208,24 @@ impl<'m> Doc<'m> {
     /// The AWS partition of the deployment's region (ARNs of AWS-managed
     /// policies).
     pub fn partition(&self) -> &'static str {
-        names::partition(&self.model.deployment.region)
+        self.plan.deployment.partition
+    }
+
+    /// The name of zone `index` (`us-east-1a`).
+    pub fn zone_name(&self, index: usize) -> &'p str {
+        self.plan.deployment.zones.get(index).map_or("", |zone| zone.name.as_str())
+    }
+
+    /// The suffix of zone `index` (`a`).
+    pub fn zone_suffix(&self, index: usize) -> &'p str {
+        self.plan.deployment.zones.get(index).map_or("", |zone| zone.suffix.as_str())
     }
 
     /// A string from the source: a literal, or `var.NAME` for a parameter.
-    pub fn string_value(&self, value: &StringValue) -> Expression {
+    pub fn string_value(&self, value: &Text) -> Expression {
         match value {
-            StringValue::Literal(text) => Expression::from(text.as_str()),
-            StringValue::Param(index) => {
-                var(self.model.params.get(*index).map_or("missing_param", |p| p.name.as_str()))
-            }
+            Text::Literal(text) => Expression::from(text.as_str()),
+            Text::Param(index) => var(self.plan.params.get(*index).map_or("missing_param", |p| p.ident.tf())),
         }
     }
 }

@@ -16,6 +16,7 @@ use hcl::Block;
 use hcl::expr::{Expression, Variable};
 use hcl::format::{Format, Formatter};
 use mhac_compiler::model::ParamType;
+use mhac_compiler::plan::{OutputValue, Plan};
 
 /// The Terraform versions the configuration is written for.
 pub const REQUIRED_TERRAFORM: &str = ">= 1.5";
@@ -47,7 +48,7 @@ pub fn versions(doc: &mut Doc<'_>, state: Option<&StateBackend>) {
 /// `providers.tf`: region from the source, the deployment's tags on every
 /// resource that takes tags.
 pub fn providers(doc: &mut Doc<'_>) {
-    let deployment = &doc.model.deployment;
+    let deployment = &doc.plan.deployment;
     let mut provider =
         Block::builder("provider").add_label("aws").add_attribute(("region", deployment.region.as_str()));
     if !deployment.tags.is_empty() {
@@ -60,13 +61,13 @@ pub fn providers(doc: &mut Doc<'_>) {
 /// `variables.tf`: one variable per `param`.
 pub fn variables(doc: &mut Doc<'_>) {
     let mut items = Vec::new();
-    for param in &doc.model.params {
+    for param in &doc.plan.params {
         let ty = match param.ty {
             ParamType::Number => "number",
             ParamType::String | ParamType::Secret => "string",
         };
         let mut block = Block::builder("variable")
-            .add_label(param.name.as_str())
+            .add_label(param.ident.tf())
             .add_attribute(("type", Expression::from(Variable::unchecked(ty))))
             .add_attribute(("description", param.description.as_str()));
         if let Some(default) = &param.default {
@@ -81,7 +82,7 @@ pub fn variables(doc: &mut Doc<'_>) {
         if param.ty == ParamType::Secret {
             block = block.add_attribute(("sensitive", true));
         }
-        items.push((format!("var.{}", param.name.as_str()), block.build()));
+        items.push((format!("var.{}", param.ident.tf()), block.build()));
     }
     for (address, block) in items {
         doc.push(Area::Variables, address, Item { block, skips: Vec::new() });
@@ -96,6 +97,33 @@ pub fn output(doc: &mut Doc<'_>, name: &str, description: String, value: Express
         .add_attribute(("value", value))
         .build();
     doc.push(Area::Outputs, format!("output.{name}"), Item { block, skips: Vec::new() });
+}
+
+/// `outputs.tf`: what the deployment exposes.
+pub fn outputs(doc: &mut Doc<'_>) {
+    let plan: &Plan = doc.plan;
+    for out in &plan.outputs {
+        let value = match out.value {
+            OutputValue::VpcId(part)
+            | OutputValue::FileSystemId(part)
+            | OutputValue::VpnConnectionId(part) => doc.at(part, "id"),
+            OutputValue::CacheId(part) => match &plan.part(part).kind {
+                mhac_compiler::plan::PartKind::Cache(cache)
+                    if matches!(cache.engine, mhac_compiler::plan::CacheEngineKind::Memcached) =>
+                {
+                    doc.at(part, "cluster_id")
+                }
+                _ => doc.at(part, "id"),
+            },
+            OutputValue::DnsName(part) => doc.at(part, "dns_name"),
+            OutputValue::AutoScalingGroupName(part) => doc.at(part, "name"),
+            OutputValue::DbAddress(part) => doc.at(part, "address"),
+            OutputValue::DbPort(part) => doc.at(part, "port"),
+            OutputValue::BucketName(part) => doc.at(part, "bucket"),
+            OutputValue::TopicArn(part) => doc.at(part, "arn"),
+        };
+        output(doc, out.ident.tf(), out.description.clone(), value);
+    }
 }
 
 /// Render every area into its file.

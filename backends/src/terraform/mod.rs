@@ -55,16 +55,17 @@
 pub mod compute;
 pub mod data;
 pub mod doc;
+pub mod edge;
 pub mod format;
 pub mod layout;
-pub mod load_balancer;
 pub mod monitoring;
 pub mod names;
 pub mod network;
 pub mod security;
 
-use doc::{Area, Doc};
-use mhac_compiler::model::{CheckedModel, Model};
+use doc::{Area, Doc, Res};
+use mhac_compiler::plan::{BucketUse, PartId, PartKind, Plan};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Choices the source does not make.
@@ -136,6 +137,8 @@ pub struct File {
 pub struct Output {
     /// Every file, in a fixed order; the same names on every run.
     pub files: Vec<File>,
+    /// Every part → the addresses it is printed as.
+    pub printed: BTreeMap<PartId, Vec<String>>,
 }
 
 impl Output {
@@ -161,10 +164,10 @@ pub fn file_names() -> Vec<&'static str> {
     Area::ALL.iter().map(|area| area.file_name()).collect()
 }
 
-/// The S3 backend for a model and options, if any.
-pub fn state_backend(model: &Model, options: &Options) -> Result<Option<StateBackend>, Error> {
-    let default_key = || format!("{}/terraform.tfstate", model.deployment.name.as_str());
-    match (&model.state, &options.state_bucket) {
+/// The S3 backend for a plan and options, if any.
+pub fn state_backend(plan: &Plan, options: &Options) -> Result<Option<StateBackend>, Error> {
+    let default_key = || format!("{}/terraform.tfstate", plan.deployment.name);
+    match (&plan.state, &options.state_bucket) {
         (Some(state), bucket) => Ok(Some(StateBackend {
             bucket: bucket.clone().unwrap_or_else(|| state.bucket.clone()),
             key: options.state_key.clone().unwrap_or_else(|| state.key.clone()),
@@ -174,7 +177,7 @@ pub fn state_backend(model: &Model, options: &Options) -> Result<Option<StateBac
         (None, Some(bucket)) => Ok(Some(StateBackend {
             bucket: bucket.clone(),
             key: options.state_key.clone().unwrap_or_else(default_key),
-            region: model.deployment.region.clone(),
+            region: plan.deployment.region.clone(),
             lock_table: None,
         })),
         (None, None) if options.state_key.is_some() => Err(Error::StateKeyWithoutBucket),
@@ -182,29 +185,86 @@ pub fn state_backend(model: &Model, options: &Options) -> Result<Option<StateBac
     }
 }
 
-/// Generate the configuration of a checked model.
-pub fn generate(model: &CheckedModel, options: &Options) -> Result<Output, Error> {
-    let model: &Model = model;
-    let state = state_backend(model, options)?;
-    let doc = build(model, state.as_ref())?;
+/// Generate the configuration of a plan.
+pub fn generate(plan: &Plan, options: &Options) -> Result<Output, Error> {
+    let state = state_backend(plan, options)?;
+    let doc = build(plan, state.as_ref())?;
     let files = layout::files(&doc).map_err(|error| Error::Format(error.to_string()))?;
-    Ok(Output { files })
+    Ok(Output { files, printed: doc.printed().clone() })
 }
 
 /// Build every block of the configuration.
-pub fn build<'m>(model: &'m Model, state: Option<&StateBackend>) -> Result<Doc<'m>, Error> {
-    let mut doc = Doc::new(model);
+pub fn build<'p>(plan: &'p Plan, state: Option<&StateBackend>) -> Result<Doc<'p>, Error> {
+    let mut doc = Doc::new(plan);
     layout::versions(&mut doc, state);
     layout::providers(&mut doc);
     layout::variables(&mut doc);
-    network::build(&mut doc);
-    security::build(&mut doc);
-    load_balancer::build(&mut doc);
-    compute::build(&mut doc);
-    data::build(&mut doc);
-    monitoring::build(&mut doc);
+    for (id, part) in plan.iter() {
+        print(&mut doc, id, &part.kind);
+    }
+    // The account the key policy and the log buckets' policies name.
+    let account_needed = plan.any(|kind| {
+        matches!(kind, PartKind::Key(_)) || matches!(kind, PartKind::Bucket(bucket) if bucket.usage == BucketUse::AccessLogs)
+    });
+    if account_needed {
+        doc.push(Area::Monitoring, "data.aws_caller_identity.current".to_string(), Res::data("aws_caller_identity", "current").build());
+    }
+    layout::outputs(&mut doc);
     match doc.take_error() {
         Some(error) => Err(error),
         None => Ok(doc),
+    }
+}
+
+/// Print one part. Every kind has its arm; there is no wildcard.
+fn print(doc: &mut Doc<'_>, id: PartId, kind: &PartKind) {
+    match kind {
+        PartKind::Key(key) => monitoring::key(doc, id, key),
+        PartKind::Vpc(vpc) => network::vpc(doc, id, vpc),
+        PartKind::InternetGateway(igw) => network::internet_gateway(doc, id, igw),
+        PartKind::Subnet(subnet) => network::subnet(doc, id, subnet),
+        PartKind::ElasticIp(eip) => network::elastic_ip(doc, id, eip),
+        PartKind::NatGateway(nat) => network::nat_gateway(doc, id, nat),
+        PartKind::RouteTable(table) => network::route_table(doc, id, table),
+        PartKind::Route(route) => network::route(doc, id, route),
+        PartKind::RouteAssociation(association) => network::route_association(doc, id, association),
+        PartKind::LogGroup(group) => monitoring::log_group(doc, id, group),
+        PartKind::FlowLog(flow) => network::flow_log(doc, id, flow),
+        PartKind::EndpointGroup(group) => network::endpoint_group(doc, id, group),
+        PartKind::Endpoint(endpoint) => network::endpoint(doc, id, endpoint),
+        PartKind::VpnGateway(gateway) => network::vpn_gateway(doc, id, gateway),
+        PartKind::CustomerGateway(gateway) => network::customer_gateway(doc, id, gateway),
+        PartKind::VpnConnection(connection) => network::vpn_connection(doc, id, connection),
+        PartKind::VpnRoute(route) => network::vpn_route(doc, id, route),
+        PartKind::RoutePropagation(propagation) => network::route_propagation(doc, id, propagation),
+        PartKind::SecurityGroup(group) => security::group(doc, id, group),
+        PartKind::Rule(rule) => security::rule(doc, id, rule),
+        PartKind::Bucket(bucket) => data::bucket(doc, id, bucket),
+        PartKind::BucketPolicy(policy) => data::bucket_policy(doc, id, policy),
+        PartKind::BucketAccess(access) => data::bucket_access(doc, id, access),
+        PartKind::LoadBalancer(lb) => edge::load_balancer(doc, id, lb),
+        PartKind::TargetGroup(group) => edge::target_group(doc, id, group),
+        PartKind::Listener(listener) => edge::listener(doc, id, listener),
+        PartKind::WebAcl(acl) => edge::web_acl(doc, id, acl),
+        PartKind::WebAclAssociation(association) => edge::web_acl_association(doc, id, association),
+        PartKind::WafLogging(logging) => edge::waf_logging(doc, id, logging),
+        PartKind::ShieldProtection(shield) => edge::shield_protection(doc, id, shield),
+        PartKind::ImageParameter(image) => compute::image_parameter(doc, id, image),
+        PartKind::InstanceRole(role) => compute::instance_role(doc, id, role),
+        PartKind::InstanceProfile(profile) => compute::instance_profile(doc, id, profile),
+        PartKind::LaunchTemplate(template) => compute::launch_template(doc, id, template),
+        PartKind::AutoScalingGroup(group) => compute::auto_scaling_group(doc, id, group),
+        PartKind::ScalingPolicy(policy) => compute::scaling_policy(doc, id, policy),
+        PartKind::DbSubnetGroup(group) => data::db_subnet_group(doc, id, group),
+        PartKind::DbMonitoringRole(role) => data::db_monitoring_role(doc, id, role),
+        PartKind::DbInstance(db) => data::db_instance(doc, id, db),
+        PartKind::FileSystem(fs) => data::file_system(doc, id, fs),
+        PartKind::MountTarget(target) => data::mount_target(doc, id, target),
+        PartKind::CacheSubnetGroup(group) => data::cache_subnet_group(doc, id, group),
+        PartKind::AuthToken(token) => data::auth_token(doc, id, token),
+        PartKind::Cache(cache) => data::cache(doc, id, cache),
+        PartKind::Topic(topic) => monitoring::topic(doc, id, topic),
+        PartKind::Subscription(subscription) => monitoring::subscription(doc, id, subscription),
+        PartKind::Alarm(alarm) => monitoring::alarm(doc, id, alarm),
     }
 }

@@ -3,39 +3,29 @@
 //!
 //! * `aws_kms_key.encryption` (rotated yearly; the account administers it,
 //!   CloudWatch Logs encrypts this account's log groups with it, CloudWatch
-//!   alarms may publish to the topic it encrypts), when anything uses it
-//!   ([`decisions::encryption_key_needed`]): log groups, the topic, cache
-//!   AUTH-token secrets, file systems, caches, Performance Insights and
-//!   object storage. `data.aws_caller_identity.current` names the account.
-//! * `aws_cloudwatch_log_group.APP_app_logs` per app server group (what the
-//!   CloudWatch agent writes to; the instance role carries its policy); the
-//!   flow-log and WAF log groups are made by their areas with [`log_group`].
-//!   Every log group keeps `monitoring.logs.retention_days` and is encrypted
+//!   alarms may publish to the topic it encrypts);
+//!   `data.aws_caller_identity.current` names the account.
+//! * Log groups: `aws_cloudwatch_log_group.APP_app_logs` per app server
+//!   group (what the CloudWatch agent writes to), `NETWORK_flow_logs` and
+//!   `LB_waf`; each keeps `monitoring.logs.retention_days` and is encrypted
 //!   with the key.
 //! * `aws_sns_topic.notify` with one `aws_sns_topic_subscription.notify_EMAIL`
 //!   per address of `notify`.
 //! * `aws_cloudwatch_metric_alarm.ALARM` per `alarm`, its dimensions
-//!   referring to the component measured, notifying the topic on alarm and
-//!   on recovery.
+//!   referring to the part measured, notifying the topic on alarm and on
+//!   recovery.
 
-use super::doc::{Area, Doc, Res, TemplatePart, data_ref, list, reference, tags, template};
-use super::names::{address, label};
+use super::doc::{Area, Doc, Res, TemplatePart, data_ref, list, tags, template};
 use super::security::{Statement, policy_document};
-use crate::decisions;
 use hcl::expr::Expression;
 use mhac_compiler::ast::Comparator;
-use mhac_compiler::model::{Alarm, CacheEngine, ComponentRef};
+use mhac_compiler::plan::identity::key_document;
+use mhac_compiler::plan::{
+    Alarm, DimensionValue, Keep, Key, LogGroup, LogGroupUse, PartId, Subscription, Topic, decisions,
+};
 
 /// Retention below which checkov's one-year check (CKV_AWS_338) fails.
 const ONE_YEAR: u32 = 365;
-
-/// The address name of the deployment's KMS key.
-pub const KEY: &str = "encryption";
-
-/// The ARN of the deployment's KMS key.
-pub fn key_arn() -> Expression {
-    reference("aws_kms_key", KEY, "arn")
-}
 
 /// The account the configuration is applied in.
 pub fn account_id() -> Expression {
@@ -43,12 +33,19 @@ pub fn account_id() -> Expression {
 }
 
 /// A log group with the deployment's retention, encrypted with its key.
-pub fn log_group(doc: &Doc<'_>, name: String, log_name: String) -> Res {
-    let retention = doc.model.monitoring.retention_days;
-    let mut res = Res::resource("aws_cloudwatch_log_group", name)
+pub fn log_group(doc: &mut Doc<'_>, id: PartId, group: &LogGroup) {
+    let (area, log_name) = match &group.usage {
+        LogGroupUse::FlowLogs { network } => (Area::Network, format!("/mhac/{}/{network}/flow-logs", doc.deployment())),
+        LogGroupUse::Waf { load_balancer } => {
+            (Area::LoadBalancer, format!("aws-waf-logs-{}", doc.physical(&[load_balancer.as_str()], 400)))
+        }
+        LogGroupUse::App { app } => (Area::Monitoring, format!("/mhac/{}/{app}", doc.deployment())),
+    };
+    let retention = group.retention_days;
+    let mut res = Res::resource("aws_cloudwatch_log_group", doc.name(id))
         .attr("name", log_name)
         .attr("retention_in_days", retention)
-        .attr("kms_key_id", key_arn());
+        .attr("kms_key_id", doc.at(group.key, "arn"));
     if retention < ONE_YEAR {
         res = res.skip(
             "CKV_AWS_338",
@@ -57,15 +54,14 @@ pub fn log_group(doc: &Doc<'_>, name: String, log_name: String) -> Res {
             ),
         );
     }
-    res
+    doc.add(id, area, res);
 }
 
 /// The key and its policy (a key policy's `Resource` is always `*`, meaning
 /// the key itself).
-fn key(doc: &mut Doc<'_>) {
-    let model = doc.model;
+pub fn key(doc: &mut Doc<'_>, id: PartId, key: &Key) {
     let partition = doc.partition();
-    let region = model.deployment.region.as_str();
+    let region = doc.plan.deployment.region.as_str();
     let root = template([
         TemplatePart::Text(format!("arn:{partition}:iam::")),
         TemplatePart::Expr(account_id()),
@@ -87,7 +83,7 @@ fn key(doc: &mut Doc<'_>) {
         .principal("Service", &[&format!("logs.{region}.amazonaws.com")])
         .condition_expr("ArnLike", "kms:EncryptionContext:aws:logs:arn", vec![log_groups]),
     ];
-    if !model.monitoring.notify.is_empty() {
+    if key.alarms_publish {
         statements.push(
             Statement::allow("CloudWatchAlarmsPublish", &["kms:Decrypt", "kms:GenerateDataKey*"])
                 .on(everything())
@@ -95,16 +91,18 @@ fn key(doc: &mut Doc<'_>) {
                 .condition_expr("StringEquals", "aws:SourceAccount", vec![account_id()]),
         );
     }
+    let name = doc.name(id);
     let reason = "this is the policy of a KMS key: its Resource \"*\" means the key itself, and the account's administrators must be able to manage the key";
-    let policy = policy_document(address(&[KEY, "key"]), &statements)
+    let policy = policy_document(key_document(name), &statements)
         .skip("CKV_AWS_109", reason)
         .skip("CKV_AWS_111", reason)
         .skip("CKV_AWS_356", reason);
     let json = policy.at("json");
-    doc.add(Area::Monitoring, policy);
+    doc.add(id, Area::Monitoring, policy);
     doc.add(
+        id,
         Area::Monitoring,
-        Res::resource("aws_kms_key", KEY)
+        Res::resource("aws_kms_key", name)
             .attr(
                 "description",
                 format!(
@@ -115,70 +113,30 @@ fn key(doc: &mut Doc<'_>) {
             .attr("enable_key_rotation", true)
             .attr("deletion_window_in_days", decisions::KEY_DELETION_WINDOW)
             .attr("policy", json)
-            .prevent_destroy(model.deployment.is_prod()),
+            .prevent_destroy(key.keep == Keep::Retain),
     );
 }
 
-/// Build the key, the app log groups, the topic and the alarms.
-pub fn build(doc: &mut Doc<'_>) {
-    let model = doc.model;
-    if decisions::encryption_key_needed(model) {
-        key(doc);
-    }
-    if decisions::encryption_key_needed(model) || decisions::access_log_bucket_needed(model) {
-        doc.add(Area::Monitoring, Res::data("aws_caller_identity", "current"));
-    }
-    for app in &model.app_servers {
-        let name = app.name.as_str();
-        let group = log_group(doc, address(&[name, "app_logs"]), format!("/mhac/{}/{name}", doc.deployment()));
-        doc.add(Area::Monitoring, group);
-    }
+pub fn topic(doc: &mut Doc<'_>, id: PartId, topic: &Topic) {
+    doc.add(
+        id,
+        Area::Monitoring,
+        Res::resource("aws_sns_topic", doc.name(id))
+            .attr("name", doc.physical(&["alarms"], 256))
+            .attr("display_name", format!("{} alarms", doc.deployment()))
+            .attr("kms_master_key_id", doc.at(topic.key, "id")),
+    );
+}
 
-    let monitoring = &model.monitoring;
-    let topic = (!monitoring.notify.is_empty()).then(|| reference("aws_sns_topic", "notify", "arn"));
-    if !monitoring.notify.is_empty() {
-        doc.add(
-            Area::Monitoring,
-            Res::resource("aws_sns_topic", "notify")
-                .attr("name", doc.physical(&["alarms"], 256))
-                .attr("display_name", format!("{} alarms", doc.deployment()))
-                .attr("kms_master_key_id", reference("aws_kms_key", KEY, "id")),
-        );
-        super::layout::output(
-            doc,
-            "alarm_topic_arn",
-            "SNS topic the alarms notify".to_string(),
-            reference("aws_sns_topic", "notify", "arn"),
-        );
-        for email in &monitoring.notify {
-            doc.add(
-                Area::Monitoring,
-                Res::resource("aws_sns_topic_subscription", address(&["notify", &label(email)]))
-                    .attr("topic_arn", reference("aws_sns_topic", "notify", "arn"))
-                    .attr("protocol", "email")
-                    .attr("endpoint", email.as_str()),
-            );
-        }
-    }
-
-    for alarm in &monitoring.alarms {
-        let mut res = Res::resource("aws_cloudwatch_metric_alarm", alarm.name.as_str())
-            .attr("alarm_name", doc.physical(&[&alarm.name], 255))
-            .attr("alarm_description", describe(alarm))
-            .attr("namespace", alarm.metric.namespace.as_str())
-            .attr("metric_name", alarm.metric.metric.as_str())
-            .attr("statistic", alarm.metric.statistic.as_str())
-            .attr("period", alarm.period)
-            .attr("evaluation_periods", alarm.evaluation_periods)
-            .attr("threshold", alarm.threshold)
-            .attr("comparison_operator", alarm.comparison_operator())
-            .attr("treat_missing_data", alarm.metric.missing.as_str())
-            .attr("dimensions", tags(dimensions(doc, alarm)));
-        if let Some(topic) = &topic {
-            res = res.attr("alarm_actions", list([topic.clone()])).attr("ok_actions", list([topic.clone()]));
-        }
-        doc.add(Area::Monitoring, res);
-    }
+pub fn subscription(doc: &mut Doc<'_>, id: PartId, subscription: &Subscription) {
+    doc.add(
+        id,
+        Area::Monitoring,
+        Res::resource("aws_sns_topic_subscription", doc.name(id))
+            .attr("topic_arn", doc.at(subscription.topic, "arn"))
+            .attr("protocol", "email")
+            .attr("endpoint", subscription.email.as_str()),
+    );
 }
 
 /// `front.target_5xx > 10 for 300 seconds`.
@@ -191,65 +149,45 @@ fn describe(alarm: &Alarm) -> String {
     };
     format!(
         "{}.{} {op} {} for {} seconds (mhac)",
-        alarm.component_name,
-        alarm.metric.key,
+        alarm.component,
+        alarm.metric_key,
         alarm.threshold,
         u64::from(alarm.period) * u64::from(alarm.evaluation_periods)
     )
 }
 
-/// The alarm's dimensions, each a reference to the component measured.
-fn dimensions(doc: &Doc<'_>, alarm: &Alarm) -> Vec<(String, Expression)> {
-    let model = doc.model;
-    let mut out = Vec::new();
-    for kind in &alarm.metric.dimensions {
-        let value = match (kind.as_str(), alarm.component) {
-            ("LoadBalancer", ComponentRef::LoadBalancer(i)) => {
-                model.load_balancers.get(i).map(|lb| reference("aws_lb", lb.name.as_str(), "arn_suffix"))
-            }
-            ("TargetGroup", ComponentRef::LoadBalancer(i)) => model
-                .load_balancers
-                .get(i)
-                .filter(|lb| !lb.targets.is_empty())
-                .map(|lb| reference("aws_lb_target_group", lb.name.as_str(), "arn_suffix")),
-            ("AutoScalingGroupName", ComponentRef::AppServers(i)) => {
-                model.app_servers.get(i).map(|app| reference("aws_autoscaling_group", app.name.as_str(), "name"))
-            }
-            ("DBInstanceIdentifier", ComponentRef::Database(i)) => {
-                model.databases.get(i).map(|db| reference("aws_db_instance", db.name.as_str(), "identifier"))
-            }
-            ("FileSystemId", ComponentRef::FileSystem(i)) => {
-                model.file_systems.get(i).map(|fs| reference("aws_efs_file_system", fs.name.as_str(), "id"))
-            }
-            ("ReplicationGroupId" | "CacheClusterId", ComponentRef::Cache(i)) => model.caches.get(i).map(|cache| {
-                if cache.engine == CacheEngine::Memcached {
-                    reference("aws_elasticache_cluster", cache.name.as_str(), "cluster_id")
-                } else {
-                    reference("aws_elasticache_replication_group", cache.name.as_str(), "id")
-                }
-            }),
-            ("BucketName", ComponentRef::Bucket(i)) => {
-                model.buckets.get(i).map(|b| reference("aws_s3_bucket", b.name.as_str(), "bucket"))
-            }
-            ("StorageType", ComponentRef::Bucket(_)) => {
-                Some(Expression::from(if alarm.metric.metric == "NumberOfObjects" {
-                    "AllStorageTypes"
-                } else {
-                    "StandardStorage"
-                }))
-            }
-            ("VpnId", ComponentRef::Vpn(i)) => {
-                model.vpns.get(i).map(|vpn| reference("aws_vpn_connection", vpn.name.as_str(), "id"))
-            }
-            _ => None,
-        };
-        // Memcached clusters are measured per cluster, not per replication group.
-        let memcached = matches!(alarm.component, ComponentRef::Cache(i)
-            if model.caches.get(i).is_some_and(|c| c.engine == CacheEngine::Memcached));
-        let kind = if memcached && kind == "ReplicationGroupId" { "CacheClusterId".to_string() } else { kind.clone() };
-        if let Some(value) = value {
-            out.push((kind, value));
-        }
+fn dimension(doc: &Doc<'_>, value: &DimensionValue) -> Expression {
+    match value {
+        DimensionValue::LoadBalancer(part) | DimensionValue::TargetGroup(part) => doc.at(*part, "arn_suffix"),
+        DimensionValue::AutoScalingGroup(part) => doc.at(*part, "name"),
+        DimensionValue::DbInstance(part) => doc.at(*part, "identifier"),
+        DimensionValue::FileSystem(part)
+        | DimensionValue::ReplicationGroup(part)
+        | DimensionValue::VpnConnection(part) => doc.at(*part, "id"),
+        DimensionValue::CacheCluster(part) => doc.at(*part, "cluster_id"),
+        DimensionValue::Bucket(part) => doc.at(*part, "bucket"),
+        DimensionValue::Fixed(text) => Expression::from(text.as_str()),
     }
-    out
+}
+
+pub fn alarm(doc: &mut Doc<'_>, id: PartId, alarm: &Alarm) {
+    let dimensions: Vec<(String, Expression)> =
+        alarm.dimensions.iter().map(|(name, value)| (name.clone(), dimension(doc, value))).collect();
+    let mut res = Res::resource("aws_cloudwatch_metric_alarm", doc.name(id))
+        .attr("alarm_name", doc.physical(&[&alarm.name], 255))
+        .attr("alarm_description", describe(alarm))
+        .attr("namespace", alarm.namespace.as_str())
+        .attr("metric_name", alarm.metric.as_str())
+        .attr("statistic", alarm.statistic.as_str())
+        .attr("period", alarm.period)
+        .attr("evaluation_periods", alarm.evaluation_periods)
+        .attr("threshold", alarm.threshold)
+        .attr("comparison_operator", alarm.comparison_operator())
+        .attr("treat_missing_data", alarm.missing.as_str())
+        .attr("dimensions", tags(dimensions));
+    if let Some(topic) = alarm.topic {
+        let topic = doc.at(topic, "arn");
+        res = res.attr("alarm_actions", list([topic.clone()])).attr("ok_actions", list([topic]));
+    }
+    doc.add(id, Area::Monitoring, res);
 }

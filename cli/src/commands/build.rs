@@ -36,7 +36,7 @@ pub fn run(
     // node at a time just before the process exits.
     let source = std::mem::ManuallyDrop::new(source);
     report_to_stderr(&source, message_format);
-    let Some(model) = source.compilation.checked() else {
+    let Some(plan) = source.compilation.plan() else {
         return EXIT_ERRORS;
     };
     let artifact = match target {
@@ -44,7 +44,7 @@ pub fn run(
         // deployed stack.
         Target::Plan => return fail("the plan target needs AWS access: use `mhac plan` or `mhac build --target plan`"),
         Target::Cloudformation => {
-            let template = mhac_backends::cloudformation::template(model);
+            let template = mhac_backends::cloudformation::template(plan);
             let text = match format {
                 TemplateFormat::Json => mhac_backends::cloudformation::to_json(&template.body),
                 TemplateFormat::Yaml => mhac_backends::cloudformation::to_yaml(&template.body),
@@ -57,7 +57,7 @@ pub fn run(
             text
         }
         Target::Terraform => {
-            let configuration = match terraform::generate(model, terraform_options) {
+            let configuration = match terraform::generate(plan, terraform_options) {
                 Ok(configuration) => configuration,
                 Err(error) => return fail(&error.to_string()),
             };

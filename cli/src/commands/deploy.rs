@@ -7,6 +7,7 @@ use crate::args::{AwsArgs, MessageFormat, ParamArgs};
 use crate::source::{Source, load};
 use crate::{EXIT_ERRORS, EXIT_USAGE};
 use mhac_compiler::model::CheckedModel;
+use mhac_compiler::plan::Plan;
 use mhac_compiler::span::LineIndex;
 use mhac_deploy::aws::AwsOptions;
 use mhac_deploy::ops::Outcome;
@@ -49,15 +50,15 @@ pub fn operation_error(error: &mhac_deploy::aws::Error) -> u8 {
 }
 
 /// The template and, per logical ID, the source component that produces it.
-fn template_and_origins(model: &CheckedModel, source: &Source) -> (Value, BTreeMap<String, Origin>) {
-    let built = mhac_backends::cloudformation::template(model);
+fn template_and_origins(plan: &Plan, source: &Source) -> (Value, BTreeMap<String, Origin>) {
+    let built = mhac_backends::cloudformation::template(plan);
     let index = LineIndex::new(&source.text);
     let origins = built
         .origins
         .into_iter()
         .map(|(id, origin)| {
             let line = index.line_of(origin.span.start) + 1;
-            (id, Origin { kind: origin.kind.to_string(), name: origin.name, file: source.name.clone(), line })
+            (id, Origin { kind: origin.owner.as_str().to_string(), name: origin.name, file: source.name.clone(), line })
         })
         .collect();
     (built.body, origins)
@@ -95,8 +96,10 @@ fn desired(
 ) -> Result<Desired, u8> {
     let mut source = load(file).map_err(|message| fail(&message))?;
     report_to_stderr(&source, message_format);
-    let Some(model) = source.compilation.checked() else { return Err(EXIT_ERRORS) };
-    let (template, origins) = template_and_origins(model, &source);
+    let (Some(model), Some(plan)) = (source.compilation.checked(), source.compilation.plan()) else {
+        return Err(EXIT_ERRORS);
+    };
+    let (template, origins) = template_and_origins(plan, &source);
 
     let mut given = Vec::new();
     if let Some(path) = &params.params {

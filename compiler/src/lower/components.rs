@@ -1327,6 +1327,7 @@ pub(super) fn monitoring(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Mon
         })
         .unwrap_or(30);
     let mut notify = Vec::new();
+    let mut notify_spans = Vec::new();
     if let Some(expr) = value(block, "notify") {
         let items: Vec<&Expr> = match &expr.kind {
             ExprKind::List(items) => items.iter().collect(),
@@ -1343,6 +1344,7 @@ pub(super) fn monitoring(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Mon
             });
             if valid {
                 notify.push(address);
+                notify_spans.push(item.span);
             } else {
                 ctx.report(
                     Diagnostic::new(Code::InvalidEmail, format!("`{address}` is not an email address"))
@@ -1383,7 +1385,7 @@ pub(super) fn monitoring(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Mon
         }
         ctx.report(diagnostic.help("add `notify = \"ops@example.edu\"` so that alarms reach someone"));
     }
-    Monitoring { retention_days, notify, alarms, span: Some(block.span) }
+    Monitoring { retention_days, notify, notify_spans, alarms, span: Some(block.span) }
 }
 
 impl Ctx<'_> {

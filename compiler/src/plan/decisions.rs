@@ -1,14 +1,13 @@
-//! Decisions both template backends make the same way, in one place, so the
+//! Decisions both printers make the same way, in one place, so the
 //! CloudFormation template and the Terraform configuration of a source
-//! describe the same components (DESIGN §4; `tests/equivalence.rs` proves
-//! it on every example).
+//! describe the same components (DESIGN §4).
 //!
 //! Each function answers one question about a checked model: whether a
 //! deployment-wide resource exists, where a component goes, which optional
-//! protection a component gets. Both backends call these instead of
-//! deciding on their own.
+//! protection a component gets. The plan builder ([`super::build`]) calls
+//! them once; printers read the answers from the parts.
 
-use mhac_compiler::model::{Cache, CacheEngine, Model, TierKind};
+use crate::model::{Cache, CacheEngine, Model, Name, TierKind};
 
 /// Whether a cache gets an AUTH token (kept in Secrets Manager, encrypted
 /// with the deployment's key): Redis with encryption, and Valkey always
@@ -112,7 +111,7 @@ pub const RATE_LIMIT_RULE: &str = "RateLimitPerAddress";
 
 /// The WAF metric base name of a load balancer's web ACL: deployment and
 /// load balancer names, letters and digits only (`MoodleProdFront`).
-pub fn waf_metric_base(model: &Model, load_balancer: &mhac_compiler::model::Name) -> String {
+pub fn waf_metric_base(model: &Model, load_balancer: &Name) -> String {
     metric_name(&format!("{}{}", model.deployment.name.pascal(), load_balancer.pascal()))
 }
 
