@@ -7,8 +7,8 @@
 
 use super::intrinsics::{Builder, Resource, managed_policy, number};
 use mhac_compiler::plan::{
-    AutoScalingGroup, ImageParameter, ImageSource, InstanceProfile, InstanceRole, LaunchTemplate, PartId, ScalingPolicy,
-    Text, decisions,
+    AutoScalingGroup, ImageParameter, ImageSource, InstanceProfile, InstanceRole, LaunchTemplate, PartId,
+    ScalingPolicy, Text, decisions,
 };
 use serde_json::{Value, json};
 

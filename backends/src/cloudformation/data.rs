@@ -6,11 +6,11 @@
 //! replacement when the plan says so.
 
 use super::intrinsics::{Builder, Resource, assume_role, deny_insecure_transport, managed_policy, sub};
+use mhac_compiler::model::Throughput;
 use mhac_compiler::plan::{
     AuthToken, Bucket, BucketAccess, BucketPolicy, BucketUse, BucketWriter, Cache, CacheEngineKind, CacheSubnetGroup,
     DbInstance, DbMonitoringRole, DbSubnetGroup, FileSystem, Keep, MountTarget, PartId, decisions,
 };
-use mhac_compiler::model::Throughput;
 use serde_json::{Map, Value, json};
 
 fn policy(keep: Keep) -> &'static str {
@@ -403,7 +403,8 @@ pub(crate) fn cache(b: &mut Builder<'_>, id: PartId, cache: &Cache) {
     properties.insert("AutoMinorVersionUpgrade".into(), json!(true));
     properties.insert("Tags".into(), b.tags(None));
     let keep = if cache.deletion_protection { Keep::Snapshot } else { Keep::Delete };
-    let mut resource = Resource::new("AWS::ElastiCache::ReplicationGroup", Value::Object(properties)).keep(policy(keep));
+    let mut resource =
+        Resource::new("AWS::ElastiCache::ReplicationGroup", Value::Object(properties)).keep(policy(keep));
     if !cache.encrypted {
         let reason = "the source turns encryption off (`encrypted = false`, allowed by the dev profile, MHA602)";
         resource = resource.skip("CKV_AWS_29", reason);

@@ -8,8 +8,8 @@ use super::intrinsics::{Builder, Resource, assume_role, get_att, no_egress, r, s
 use mhac_compiler::plan::identity::{cfn_attachment, cfn_flow_log_role};
 use mhac_compiler::plan::{
     CustomerGateway, ElasticIp, Endpoint, EndpointGroup, EndpointPlacement, FlowLog, InternetGateway, NatGateway,
-    PartId, Route, RouteAssociation, RoutePropagation, RouteTable, RouteTarget, Subnet, Vpc, VpnConnection,
-    VpnGateway, VpnRoute, decisions,
+    PartId, Route, RouteAssociation, RoutePropagation, RouteTable, RouteTarget, Subnet, Vpc, VpnConnection, VpnGateway,
+    VpnRoute, decisions,
 };
 use serde_json::{Value, json};
 
@@ -59,8 +59,9 @@ fn nat_tags(b: &Builder<'_>, network: &str, zone: usize) -> Value {
 }
 
 pub(crate) fn elastic_ip(b: &mut Builder<'_>, id: PartId, eip: &ElasticIp) {
-    let resource = Resource::new("AWS::EC2::EIP", json!({ "Domain": "vpc", "Tags": nat_tags(b, &eip.network, eip.zone) }))
-        .depends_on(&cfn_attachment(b.id(eip.internet_gateway)));
+    let resource =
+        Resource::new("AWS::EC2::EIP", json!({ "Domain": "vpc", "Tags": nat_tags(b, &eip.network, eip.zone) }))
+            .depends_on(&cfn_attachment(b.id(eip.internet_gateway)));
     b.add(id, b.id(id), resource);
 }
 
@@ -81,8 +82,10 @@ pub(crate) fn route_table(b: &mut Builder<'_>, id: PartId, table: &RouteTable) {
     if let Some(zone) = table.zone.and_then(|zone| b.plan.deployment.zones.get(zone)) {
         name.push(&zone.suffix);
     }
-    let resource =
-        Resource::new("AWS::EC2::RouteTable", json!({ "VpcId": b.r(table.vpc), "Tags": b.tags(Some(b.name_tag(&name))) }));
+    let resource = Resource::new(
+        "AWS::EC2::RouteTable",
+        json!({ "VpcId": b.r(table.vpc), "Tags": b.tags(Some(b.name_tag(&name))) }),
+    );
     b.add(id, b.id(id), resource);
 }
 

@@ -21,8 +21,8 @@ use hcl::Block;
 use hcl::expr::Expression;
 use mhac_compiler::plan::identity::{address, assume_document};
 use mhac_compiler::plan::{
-    AutoScalingGroup, ImageParameter, ImageSource, InstanceProfile, InstanceRole, LaunchTemplate, PartId, ScalingPolicy,
-    decisions,
+    AutoScalingGroup, ImageParameter, ImageSource, InstanceProfile, InstanceRole, LaunchTemplate, PartId,
+    ScalingPolicy, decisions,
 };
 
 /// The root device of Amazon Linux images.

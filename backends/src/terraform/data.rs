@@ -29,9 +29,9 @@
 //!   `aws_elasticache_cluster.CACHE` for Memcached.
 
 use super::doc::{Area, Doc, Res, data_ref, empty, list, nested, reference, resource_ref, strings, suffixed};
+use super::doc::{TemplatePart, template};
 use super::monitoring::account_id;
 use super::security::{Statement, assume_role_document, managed_policy_arn, policy_document};
-use super::doc::{TemplatePart, template};
 use hcl::Block;
 use hcl::expr::Expression;
 use mhac_compiler::model::{Engine, Throughput};
@@ -212,7 +212,8 @@ pub fn bucket_access(doc: &mut Doc<'_>, id: PartId, access: &BucketAccess) {
             Statement::allow("ListBucket", &["s3:ListBucket"]).on(vec![arn.clone()]),
             Statement::allow("ReadWriteObjects", &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
                 .on(vec![suffixed(arn, "/*")]),
-            Statement::allow("UseTheBucketKey", &["kms:Decrypt", "kms:GenerateDataKey"]).on(vec![doc.at(access.key, "arn")]),
+            Statement::allow("UseTheBucketKey", &["kms:Decrypt", "kms:GenerateDataKey"])
+                .on(vec![doc.at(access.key, "arn")]),
         ],
     );
     let json = document.at("json");
@@ -339,9 +340,10 @@ pub fn file_system(doc: &mut Doc<'_>, id: PartId, fs: &FileSystem) {
     doc.add(
         id,
         Area::Data,
-        Res::resource("aws_efs_backup_policy", name)
-            .attr("file_system_id", doc.at(id, "id"))
-            .block(nested("backup_policy", [("status", Expression::from(if fs.backup { "ENABLED" } else { "DISABLED" }))])),
+        Res::resource("aws_efs_backup_policy", name).attr("file_system_id", doc.at(id, "id")).block(nested(
+            "backup_policy",
+            [("status", Expression::from(if fs.backup { "ENABLED" } else { "DISABLED" }))],
+        )),
     );
     let arn = doc.at(id, "arn");
     let policy = policy_document(
@@ -349,7 +351,11 @@ pub fn file_system(doc: &mut Doc<'_>, id: PartId, fs: &FileSystem) {
         &[
             Statement::allow(
                 "MountThroughMountTargets",
-                &["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"],
+                &[
+                    "elasticfilesystem:ClientMount",
+                    "elasticfilesystem:ClientWrite",
+                    "elasticfilesystem:ClientRootAccess",
+                ],
             )
             .on(vec![arn.clone()])
             .principal("AWS", &["*"])
@@ -452,7 +458,8 @@ pub fn cache(doc: &mut Doc<'_>, id: PartId, cache: &Cache) {
         );
         return;
     };
-    let token = auth_token.map(|token| reference("aws_secretsmanager_secret_version", doc.name(token), "secret_string"));
+    let token =
+        auth_token.map(|token| reference("aws_secretsmanager_secret_version", doc.name(token), "secret_string"));
     let mut res = Res::resource("aws_elasticache_replication_group", doc.name(id))
         .attr("replication_group_id", physical.as_str())
         .attr("description", format!("Cache {name} of {}", doc.deployment()))

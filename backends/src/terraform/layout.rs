@@ -104,9 +104,9 @@ pub fn outputs(doc: &mut Doc<'_>) {
     let plan: &Plan = doc.plan;
     for out in &plan.outputs {
         let value = match out.value {
-            OutputValue::VpcId(part)
-            | OutputValue::FileSystemId(part)
-            | OutputValue::VpnConnectionId(part) => doc.at(part, "id"),
+            OutputValue::VpcId(part) | OutputValue::FileSystemId(part) | OutputValue::VpnConnectionId(part) => {
+                doc.at(part, "id")
+            }
             OutputValue::CacheId(part) => match &plan.part(part).kind {
                 mhac_compiler::plan::PartKind::Cache(cache)
                     if matches!(cache.engine, mhac_compiler::plan::CacheEngineKind::Memcached) =>

@@ -204,10 +204,15 @@ pub fn build<'p>(plan: &'p Plan, state: Option<&StateBackend>) -> Result<Doc<'p>
     }
     // The account the key policy and the log buckets' policies name.
     let account_needed = plan.any(|kind| {
-        matches!(kind, PartKind::Key(_)) || matches!(kind, PartKind::Bucket(bucket) if bucket.usage == BucketUse::AccessLogs)
+        matches!(kind, PartKind::Key(_))
+            || matches!(kind, PartKind::Bucket(bucket) if bucket.usage == BucketUse::AccessLogs)
     });
     if account_needed {
-        doc.push(Area::Monitoring, "data.aws_caller_identity.current".to_string(), Res::data("aws_caller_identity", "current").build());
+        doc.push(
+            Area::Monitoring,
+            "data.aws_caller_identity.current".to_string(),
+            Res::data("aws_caller_identity", "current").build(),
+        );
     }
     layout::outputs(&mut doc);
     match doc.take_error() {

@@ -11,7 +11,7 @@ use super::identity::{
 };
 use super::{decisions, *};
 use crate::model::{
-    Access, CacheEngine, CheckedModel, ComponentRef, Image, Model, NatMode, Name, Peer, StringValue, TierKind,
+    Access, CacheEngine, CheckedModel, ComponentRef, Image, Model, Name, NatMode, Peer, StringValue, TierKind,
 };
 use crate::stdlib::stdlib;
 use crate::symbols::SymbolKind;
@@ -293,7 +293,9 @@ impl<'m> Builder<'m> {
                 );
                 tables.push(table);
                 let target = match tier.kind {
-                    TierKind::Public => self.internet_gateway.map(|igw| ("InternetRoute", RouteTarget::InternetGateway(igw))),
+                    TierKind::Public => {
+                        self.internet_gateway.map(|igw| ("InternetRoute", RouteTarget::InternetGateway(igw)))
+                    }
                     TierKind::Private => {
                         let subnet_zone = positions.first().and_then(|&i| tier.subnets.get(i)).map_or(0, |s| s.zone);
                         let nat_zone = match network.nat {
@@ -483,7 +485,14 @@ impl<'m> Builder<'m> {
                     let key = (rule.protocol, rule.from_port, rule.to_port, peer_label(&peer));
                     if seen.insert(key) {
                         let purpose = RulePurpose::Allow(rule.service.clone());
-                        self.rule(index, Direction::Ingress, (rule.protocol, rule.from_port, rule.to_port), peer, purpose, span);
+                        self.rule(
+                            index,
+                            Direction::Ingress,
+                            (rule.protocol, rule.from_port, rule.to_port),
+                            peer,
+                            purpose,
+                            span,
+                        );
                     }
                 }
             }
@@ -543,7 +552,10 @@ impl<'m> Builder<'m> {
                 .vpns
                 .get(*index)
                 .map(|vpn| {
-                    vpn.routes.iter().map(|route| RulePeer::VpnRoute { vpn: vpn.name.text.clone(), route: *route }).collect()
+                    vpn.routes
+                        .iter()
+                        .map(|route| RulePeer::VpnRoute { vpn: vpn.name.text.clone(), route: *route })
+                        .collect()
                 })
                 .unwrap_or_default(),
         }
@@ -616,7 +628,8 @@ impl<'m> Builder<'m> {
                         logging: Some((self.access_log_bucket_id(), format!("{name}/"))),
                     }),
                 );
-                let elb_account = stdlib().regions.get(&model.deployment.region).and_then(|r| r.elb_log_account.clone());
+                let elb_account =
+                    stdlib().regions.get(&model.deployment.region).and_then(|r| r.elb_log_account.clone());
                 let policy = self.add(
                     both(format!("{pascal}AlbLogsPolicy"), address(&[name, "access_logs"])),
                     at.clone(),
@@ -670,7 +683,11 @@ impl<'m> Builder<'m> {
                     self.add(
                         both(format!("{pascal}HttpListener"), address(&[name, "http"])),
                         at.clone(),
-                        PartKind::Listener(Listener { load_balancer: part, protocol: ListenerProtocol::Http, action: http_action }),
+                        PartKind::Listener(Listener {
+                            load_balancer: part,
+                            protocol: ListenerProtocol::Http,
+                            action: http_action,
+                        }),
                     );
                     let certificate = match &https.certificate {
                         StringValue::Literal(text) => Text::Literal(text.clone()),
@@ -690,7 +707,11 @@ impl<'m> Builder<'m> {
                     self.add(
                         both(format!("{pascal}HttpListener"), address(&[name, "http"])),
                         at.clone(),
-                        PartKind::Listener(Listener { load_balancer: part, protocol: ListenerProtocol::Http, action: forward }),
+                        PartKind::Listener(Listener {
+                            load_balancer: part,
+                            protocol: ListenerProtocol::Http,
+                            action: forward,
+                        }),
                     );
                 }
             }
@@ -867,7 +888,10 @@ impl<'m> Builder<'m> {
             let subnet_group = self.add(
                 both(format!("{pascal}SubnetGroup"), name),
                 at.clone(),
-                PartKind::DbSubnetGroup(DbSubnetGroup { database: name.to_string(), subnets: self.subnets[db.tier].clone() }),
+                PartKind::DbSubnetGroup(DbSubnetGroup {
+                    database: name.to_string(),
+                    subnets: self.subnets[db.tier].clone(),
+                }),
             );
             let monitoring_role = self.add(
                 both(format!("{pascal}MonitoringRole"), address(&[name, "monitoring"])),
@@ -880,7 +904,9 @@ impl<'m> Builder<'m> {
                 PartKind::DbInstance(DbInstance {
                     name: name.to_string(),
                     engine: db.engine,
-                    rds_engine: facts.and_then(|f| f.rds_engine.clone()).unwrap_or_else(|| db.engine.as_str().to_string()),
+                    rds_engine: facts
+                        .and_then(|f| f.rds_engine.clone())
+                        .unwrap_or_else(|| db.engine.as_str().to_string()),
                     version: db.version.clone(),
                     pinned_version: facts.map_or_else(|| db.version.clone(), |f| f.rds_version(&db.version)),
                     class: db.class.clone(),
@@ -1013,7 +1039,8 @@ impl<'m> Builder<'m> {
                 PartKind::BucketPolicy(BucketPolicy { bucket: part, writer: BucketWriter::None }),
             );
             if !model.app_servers.is_empty() {
-                let roles = self.roles.iter().copied().zip(model.app_servers.iter().map(|a| a.name.text.clone())).collect();
+                let roles =
+                    self.roles.iter().copied().zip(model.app_servers.iter().map(|a| a.name.text.clone())).collect();
                 self.add(
                     cfn_only(format!("{pascal}AccessPolicy")),
                     at,
@@ -1032,7 +1059,8 @@ impl<'m> Builder<'m> {
         let model = self.model;
         let origin = self.monitoring_origin();
         if !model.monitoring.notify.is_empty() {
-            let topic = self.add(both("AlarmTopic", "notify"), origin.clone(), PartKind::Topic(Topic { key: self.key_id() }));
+            let topic =
+                self.add(both("AlarmTopic", "notify"), origin.clone(), PartKind::Topic(Topic { key: self.key_id() }));
             self.topic = Some(topic);
             for (index, email) in model.monitoring.notify.iter().enumerate() {
                 let span = model.monitoring.notify_spans.get(index).copied().unwrap_or(origin.span);
@@ -1044,12 +1072,7 @@ impl<'m> Builder<'m> {
             }
         }
         for alarm in &model.monitoring.alarms {
-            let dimensions = alarm
-                .metric
-                .dimensions
-                .iter()
-                .filter_map(|kind| self.dimension(alarm, kind))
-                .collect();
+            let dimensions = alarm.metric.dimensions.iter().filter_map(|kind| self.dimension(alarm, kind)).collect();
             self.add(
                 both(format!("{}Alarm", pascal_case(&alarm.name)), alarm.name.as_str()),
                 Origin { owner: Owner::Alarm, name: alarm.name.clone(), span: alarm.span },
@@ -1105,7 +1128,8 @@ impl<'m> Builder<'m> {
             (ComponentRef::Bucket(_), "StorageType") => {
                 // Object counts are reported for all storage classes
                 // together, sizes per class.
-                let storage = if alarm.metric.metric == "NumberOfObjects" { "AllStorageTypes" } else { "StandardStorage" };
+                let storage =
+                    if alarm.metric.metric == "NumberOfObjects" { "AllStorageTypes" } else { "StandardStorage" };
                 ("StorageType", DimensionValue::Fixed(storage.to_string()))
             }
             (ComponentRef::Vpn(i), "VpnId") => ("VpnId", DimensionValue::VpnConnection(*self.vpn_connections.get(i)?)),

@@ -317,7 +317,9 @@ pub fn tf_extras(plan: &Plan, part: &Part) -> Vec<(&'static str, String)> {
         PartKind::BucketPolicy(policy) => vec![(document, plan.part(policy.bucket).ident.tf().to_string())],
         PartKind::BucketAccess(access) => {
             let mut out = vec![(document, bucket_objects(&access.name, None))];
-            out.extend(access.roles.iter().map(|(_, app)| ("aws_iam_role_policy", bucket_objects(&access.name, Some(app)))));
+            out.extend(
+                access.roles.iter().map(|(_, app)| ("aws_iam_role_policy", bucket_objects(&access.name, Some(app)))),
+            );
             out
         }
         PartKind::FileSystem(fs) => vec![
@@ -411,9 +413,15 @@ pub fn collisions(plan: &Plan) -> Vec<Diagnostic> {
     }
     for (id, span) in long {
         diagnostics.push(
-            Diagnostic::new(Code::IdentityCollision, format!("the logical ID `{}…` is longer than CloudFormation's {MAX_LOGICAL_ID} characters", &id[..40.min(id.len())]))
-                .primary(span, format!("this name makes a {}-character logical ID", id.len()))
-                .help("shorten the component's name: logical IDs are the Pascal-case source names plus a fixed suffix"),
+            Diagnostic::new(
+                Code::IdentityCollision,
+                format!(
+                    "the logical ID `{}…` is longer than CloudFormation's {MAX_LOGICAL_ID} characters",
+                    &id[..40.min(id.len())]
+                ),
+            )
+            .primary(span, format!("this name makes a {}-character logical ID", id.len()))
+            .help("shorten the component's name: logical IDs are the Pascal-case source names plus a fixed suffix"),
         );
     }
     diagnostics
