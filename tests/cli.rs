@@ -136,6 +136,7 @@ fn output_that_is_not_for_a_terminal_has_no_colour() {
 /// colours its report, unless NO_COLOR is set.
 #[cfg(target_os = "linux")]
 #[test]
+#[cfg_attr(not(tool_script), ignore = "needs util-linux's `script` for a pseudo-terminal")]
 fn no_color_turns_colour_off_on_a_terminal() {
     let script = support::tool("script").expect("util-linux `script` provides the pseudo-terminal for this test");
     let run = |no_color: Option<&str>| -> Vec<u8> {

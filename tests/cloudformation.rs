@@ -76,6 +76,7 @@ fn build_writes_json_and_yaml_templates() {
 }
 
 #[test]
+#[cfg_attr(not(tool_cfn_lint), ignore = "needs cfn-lint on PATH and its Python package: scripts/test installs them")]
 fn cfn_lint_reports_nothing_on_any_example() {
     let cfn_lint = support::require_tool("cfn-lint");
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -115,6 +116,7 @@ fn expected_skips(example: &str) -> BTreeSet<(String, String)> {
 }
 
 #[test]
+#[cfg_attr(not(tool_checkov), ignore = "needs checkov on PATH: scripts/test installs it")]
 fn checkov_fails_no_check_on_any_example() {
     let checkov = support::require_tool("checkov");
     let dir = tempfile::tempdir().expect("temporary directory");

@@ -12,6 +12,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 #[test]
+#[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -104,6 +105,7 @@ fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
 }
 
 #[test]
+#[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn a_failed_deployment_names_the_resource_and_its_source_line() {
     let moto = Moto::start();
     // No such certificate: the HTTPS listener cannot be created.

@@ -67,6 +67,7 @@ fn bucket_names(moto: &Moto) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn small_stack_updates_are_reported_as_modify_or_replace() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -131,6 +132,7 @@ fn small_stack_updates_are_reported_as_modify_or_replace() {
 }
 
 #[test]
+#[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn stateful_replacement_and_removal_need_allow_replace() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -171,6 +173,7 @@ fn stateful_replacement_and_removal_need_allow_replace() {
 }
 
 #[test]
+#[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn a_stale_plan_is_refused() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -199,6 +202,7 @@ fn a_stale_plan_is_refused() {
 }
 
 #[test]
+#[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn a_failed_deployment_exits_non_zero_and_names_the_resource() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -219,6 +223,7 @@ fn a_failed_deployment_exits_non_zero_and_names_the_resource() {
 }
 
 #[test]
+#[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn a_named_profile_supplies_the_credentials() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -242,6 +247,7 @@ fn a_named_profile_supplies_the_credentials() {
 }
 
 #[test]
+#[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn destroy_deletes_and_needs_confirmation_for_prod() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().expect("temp dir");

@@ -46,6 +46,7 @@ fn plan_json(moto: &Moto, file: &str) -> (Value, BTreeMap<String, Value>) {
 }
 
 #[test]
+#[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn a_small_source_updates_as_modify_or_replace_and_is_destroyed() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().expect("temp dir");

@@ -327,6 +327,7 @@ fn terraform_fmt_check(dir: &Path) -> std::process::Output {
 }
 
 #[test]
+#[cfg_attr(not(tool_terraform), ignore = "needs terraform on PATH")]
 fn terraform_fmt_leaves_every_file_unchanged() {
     for example in sources() {
         let output = generate(&example);
@@ -357,6 +358,7 @@ fn terraform_fmt_leaves_every_file_unchanged() {
 /// check, which is why `terraform::format::canonical` exists, and the only
 /// differences are spaces.
 #[test]
+#[cfg_attr(not(tool_terraform), ignore = "needs terraform on PATH")]
 fn terraform_fmt_rejects_raw_hcl_rs_output() {
     let example = support::root().join("examples/moodle.mha");
     let text = std::fs::read_to_string(&example).expect("example readable");
@@ -384,6 +386,7 @@ fn terraform_fmt_rejects_raw_hcl_rs_output() {
 // checkov
 
 #[test]
+#[cfg_attr(not(tool_checkov), ignore = "needs checkov on PATH: scripts/test installs it")]
 fn checkov_reports_no_failed_check_on_any_example() {
     let checkov = support::require_tool("checkov");
     for example in sources() {

@@ -36,6 +36,10 @@ fn the_manifest_names_files_that_exist() {
 }
 
 #[test]
+#[cfg_attr(
+    not(tool_node),
+    ignore = "needs Node.js and the VS Code extension's npm packages (scripts/test runs npm ci)"
+)]
 fn the_grammar_scopes_the_examples() {
     let node = support::require_tool("node");
     assert!(

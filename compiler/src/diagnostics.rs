@@ -190,7 +190,7 @@ impl Serialize for Code {
 }
 
 /// A labelled span: what a diagnostic points at.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
     /// Where.
     pub span: Span,
@@ -201,7 +201,7 @@ pub struct Label {
 }
 
 /// One problem found in a source file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     /// The stable code.
     pub code: Code,

@@ -12,11 +12,10 @@
 use crate::ast::Comparator;
 use crate::span::Span;
 use ipnet::Ipv4Net;
-use serde::Serialize;
 use std::net::Ipv4Addr;
 
 /// A name from the source.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Name {
     /// The name as written (`moodle_db`).
     pub text: String,
@@ -54,7 +53,7 @@ pub fn pascal_case(text: &str) -> String {
 }
 
 /// The whole deployment.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Model {
     /// Region, zones, Moodle version, profile, tags.
     pub deployment: Deployment,
@@ -85,8 +84,7 @@ pub struct Model {
 }
 
 /// How strict the rules are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Profile {
     /// Production: every rule at full strength.
     Prod,
@@ -96,7 +94,7 @@ pub enum Profile {
 }
 
 /// The `deployment` block.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Deployment {
     /// `moodle-prod`: the stack name and the prefix of physical names.
     pub name: Name,
@@ -124,7 +122,7 @@ impl Deployment {
 }
 
 /// An availability zone.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Zone {
     /// `us-east-1a`.
     pub name: String,
@@ -135,8 +133,7 @@ pub struct Zone {
 }
 
 /// The type of a parameter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamType {
     /// Text.
     String,
@@ -158,7 +155,7 @@ impl ParamType {
 }
 
 /// `param certificate_arn : string`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Param {
     /// The name.
     pub name: Name,
@@ -175,7 +172,7 @@ pub struct Param {
 }
 
 /// A string that is written in the source or supplied as a parameter.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StringValue {
     /// Written in the source.
     Literal(String),
@@ -184,7 +181,7 @@ pub enum StringValue {
 }
 
 /// The `network` block: one VPC.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Network {
     /// `main`.
     pub name: Name,
@@ -212,8 +209,7 @@ impl Network {
 }
 
 /// How private tiers reach the internet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NatMode {
     /// No NAT gateway.
     None,
@@ -224,8 +220,7 @@ pub enum NatMode {
 }
 
 /// A VPC endpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Endpoint {
     /// S3 (gateway endpoint): package repositories of Amazon Linux.
     S3,
@@ -271,8 +266,7 @@ impl Endpoint {
 }
 
 /// Public, private or isolated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TierKind {
     /// Routes to the internet gateway.
     Public,
@@ -294,7 +288,7 @@ impl TierKind {
 }
 
 /// `tier app { kind = private, cidrs = [...] }`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Tier {
     /// `app`.
     pub name: Name,
@@ -307,7 +301,7 @@ pub struct Tier {
 }
 
 /// A subnet.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Subnet {
     /// Index into [`Deployment::zones`].
     pub zone: usize,
@@ -318,7 +312,7 @@ pub struct Subnet {
 }
 
 /// `vpn corporate { ... }`: a site-to-site VPN to a customer gateway.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Vpn {
     /// `corporate`.
     pub name: Name,
@@ -335,8 +329,7 @@ pub struct Vpn {
 }
 
 /// TCP or UDP.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Protocol {
     /// TCP.
     Tcp,
@@ -355,7 +348,7 @@ impl Protocol {
 }
 
 /// A peer of a security-group rule.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Peer {
     /// Another group: index into [`Model::security_groups`].
     Group(usize),
@@ -368,7 +361,7 @@ pub enum Peer {
 }
 
 /// An inbound rule.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Ingress {
     /// Protocol.
     pub protocol: Protocol,
@@ -387,7 +380,7 @@ pub struct Ingress {
 }
 
 /// An outbound rule, derived from the flows the model needs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Egress {
     /// Protocol.
     pub protocol: Protocol,
@@ -402,7 +395,7 @@ pub struct Egress {
 }
 
 /// `security_group web { allow http from alb }`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct SecurityGroup {
     /// `web`.
     pub name: Name,
@@ -418,7 +411,7 @@ pub struct SecurityGroup {
 }
 
 /// A component that uses subnets and a security group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ComponentRef {
     /// [`Model::load_balancers`].
     LoadBalancer(usize),
@@ -437,7 +430,7 @@ pub enum ComponentRef {
 }
 
 /// HTTPS on a load balancer.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Https {
     /// ACM certificate ARN.
     pub certificate: StringValue,
@@ -450,7 +443,7 @@ pub struct Https {
 }
 
 /// A WAF managed rule group in use.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct ManagedRule {
     /// The short name (`common`).
     pub key: String,
@@ -461,7 +454,7 @@ pub struct ManagedRule {
 }
 
 /// `waf { ... }`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Waf {
     /// Managed rule groups, in priority order.
     pub managed: Vec<ManagedRule>,
@@ -472,8 +465,7 @@ pub struct Waf {
 }
 
 /// Shield protection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shield {
     /// Shield Standard (automatic, nothing to create).
     Standard,
@@ -482,7 +474,7 @@ pub enum Shield {
 }
 
 /// `load_balancer front { ... }`: an internet-facing ALB.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct LoadBalancer {
     /// `front`.
     pub name: Name,
@@ -513,7 +505,7 @@ pub struct LoadBalancer {
 }
 
 /// Where an AMI comes from.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub enum Image {
     /// `ssm("/aws/service/...")`: a public SSM parameter.
     Ssm(String),
@@ -524,8 +516,7 @@ pub enum Image {
 }
 
 /// How operators reach instances.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
     /// Session Manager (no inbound port, no key pair).
     SessionManager,
@@ -534,7 +525,7 @@ pub enum Access {
 }
 
 /// `scaling { min, max, target_cpu }`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Scaling {
     /// Minimum instances.
     pub min: u32,
@@ -551,7 +542,7 @@ pub struct Scaling {
 }
 
 /// `behind front { health_check = "/" }`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Behind {
     /// Index into [`Model::load_balancers`].
     pub load_balancer: usize,
@@ -562,7 +553,7 @@ pub struct Behind {
 }
 
 /// `app_servers moodle { ... }`: a launch template and an Auto Scaling group.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct AppServers {
     /// `moodle`.
     pub name: Name,
@@ -593,8 +584,7 @@ pub struct AppServers {
 }
 
 /// A database engine.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     /// MySQL.
     Mysql,
@@ -624,7 +614,7 @@ impl Engine {
 }
 
 /// `database moodle_db { ... }`: an RDS instance.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Database {
     /// `moodle_db`.
     pub name: Name,
@@ -665,8 +655,7 @@ pub struct Database {
 }
 
 /// EFS throughput mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Throughput {
     /// Elastic throughput.
     Elastic,
@@ -675,7 +664,7 @@ pub enum Throughput {
 }
 
 /// `file_system dataroot { ... }`: EFS with a mount target per zone.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct FileSystem {
     /// `dataroot`.
     pub name: Name,
@@ -700,8 +689,7 @@ pub struct FileSystem {
 }
 
 /// A cache engine.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CacheEngine {
     /// Redis OSS.
     Redis,
@@ -731,8 +719,7 @@ impl CacheEngine {
 }
 
 /// What Moodle uses a cache for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CacheUse {
     /// The session store.
     Sessions,
@@ -743,7 +730,7 @@ pub enum CacheUse {
 }
 
 /// `cache sessions { ... }`: an ElastiCache replication group.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Cache {
     /// `sessions`.
     pub name: Name,
@@ -772,7 +759,7 @@ pub struct Cache {
 }
 
 /// `object_storage moodledata { ... }`: an S3 bucket (Moodle's file pool).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Bucket {
     /// `moodledata`.
     pub name: Name,
@@ -787,7 +774,7 @@ pub struct Bucket {
 }
 
 /// A metric a component offers, resolved from the stdlib.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Metric {
     /// The name in the language (`target_5xx`).
     pub key: String,
@@ -804,7 +791,7 @@ pub struct Metric {
 }
 
 /// `alarm front.target_5xx > 10 for 5m`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Alarm {
     /// `front_target_5xx`: the base of identifiers.
     pub name: String,
@@ -815,7 +802,6 @@ pub struct Alarm {
     /// The metric.
     pub metric: Metric,
     /// The comparison.
-    #[serde(skip)]
     pub comparator: Comparator,
     /// The threshold.
     pub threshold: f64,
@@ -840,7 +826,7 @@ impl Alarm {
 }
 
 /// The `monitoring` block.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Monitoring {
     /// Log retention.
     pub retention_days: u32,
@@ -855,7 +841,7 @@ pub struct Monitoring {
 }
 
 /// `state { ... }`: Terraform's S3 backend.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct RemoteState {
     /// Bucket.
     pub bucket: String,

@@ -1,10 +1,8 @@
 //! Byte spans into the source text and the line index that turns them into
 //! lines and columns (for JSON, SARIF and the language server).
 
-use serde::Serialize;
-
 /// A half-open byte range `start..end` into the source text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
     /// First byte of the range.
     pub start: usize,
@@ -51,7 +49,7 @@ impl Span {
 }
 
 /// A position as a 0-based line and a 0-based column in some unit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LineCol {
     /// 0-based line.
     pub line: usize,

@@ -3,11 +3,9 @@
 //! definition, find references, rename and hover.
 
 use crate::span::Span;
-use serde::Serialize;
 
 /// What kind of thing a symbol names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SymbolKind {
     /// The deployment.
     Deployment,
@@ -101,7 +99,7 @@ impl SymbolKind {
 }
 
 /// A defined name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Symbol {
     /// The name (`app`; tiers are not qualified here).
     pub name: String,
@@ -116,7 +114,7 @@ pub struct Symbol {
 }
 
 /// A use of a name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reference {
     /// The name as used (only the segment that names the symbol).
     pub span: Span,
@@ -125,7 +123,7 @@ pub struct Reference {
 }
 
 /// All definitions and references of a file.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Symbols {
     /// Definitions, in source order.
     pub symbols: Vec<Symbol>,
