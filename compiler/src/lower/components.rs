@@ -1472,13 +1472,13 @@ impl Ctx<'_> {
         let (period, evaluation_periods) = match def.period {
             Some(fixed)
                 if seconds >= u64::from(fixed)
-                    && seconds % u64::from(fixed) == 0
+                    && seconds.is_multiple_of(u64::from(fixed))
                     && seconds / u64::from(fixed) <= 30 =>
             {
                 (fixed, (seconds / u64::from(fixed)) as u32)
             }
-            None if (60..=3600).contains(&seconds) && seconds % 60 == 0 => (60, (seconds / 60) as u32),
-            None if (3600..=86_400).contains(&seconds) && seconds % 300 == 0 => (300, (seconds / 300) as u32),
+            None if (60..=3600).contains(&seconds) && seconds.is_multiple_of(60) => (60, (seconds / 60) as u32),
+            None if (3600..=86_400).contains(&seconds) && seconds.is_multiple_of(300) => (300, (seconds / 300) as u32),
             _ => {
                 let help = match def.period {
                     Some(_) => {
