@@ -102,11 +102,11 @@ pub(crate) fn subscription(b: &mut Builder<'_>, id: PartId, subscription: &Subsc
 
 /// `300` → `5m`.
 fn duration(seconds: u32) -> String {
-    if seconds % 86_400 == 0 {
+    if seconds.is_multiple_of(86_400) {
         format!("{}d", seconds / 86_400)
-    } else if seconds % 3600 == 0 {
+    } else if seconds.is_multiple_of(3600) {
         format!("{}h", seconds / 3600)
-    } else if seconds % 60 == 0 {
+    } else if seconds.is_multiple_of(60) {
         format!("{}m", seconds / 60)
     } else {
         format!("{seconds}s")
