@@ -77,11 +77,11 @@ pub fn run(file: Option<&Path>, stack: Option<&str>, confirm: Option<&str>, aws:
             Some(false) if info.termination_protection => Some("protected from termination"),
             Some(false) => None,
         };
-        if let Some(why) = why {
-            if let Err(message) = confirmed(&info.name, why, confirm) {
-                let _ = writeln!(std::io::stderr(), "error: {message}");
-                return Ok(EXIT_ERRORS);
-            }
+        if let Some(why) = why
+            && let Err(message) = confirmed(&info.name, why, confirm)
+        {
+            let _ = writeln!(std::io::stderr(), "error: {message}");
+            return Ok(EXIT_ERRORS);
         }
         ops::destroy(&client, &info, &region, &mut console).await.map(exit_code)
     });

@@ -46,10 +46,10 @@ pub fn run(
         Ok(plan) => plan,
         Err(code) => return code,
     };
-    if let Some(path) = output {
-        if let Err(code) = write_plan(&plan, path) {
-            return code;
-        }
+    if let Some(path) = output
+        && let Err(code) = write_plan(&plan, path)
+    {
+        return code;
     }
     let text = match message_format {
         MessageFormat::Human => {
