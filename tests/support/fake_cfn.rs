@@ -84,10 +84,10 @@ fn serve(stream: TcpStream, script: &Script, state: &Mutex<State>) -> std::io::R
         if line == "\r\n" {
             break;
         }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
         }
     }
     let mut body = vec![0; length];
@@ -219,10 +219,10 @@ fn respond(action: &str, body: &str, script: &Script, state: &Mutex<State>) -> (
                     }
                     events.push(event(script, 30, id, ty, "CREATE_FAILED", Some(reason)));
                 }
-                if state.polls >= 3 {
-                    if let Some(status) = &script.final_status {
-                        events.push(event(script, 40, &script.stack, stack, status, None));
-                    }
+                if state.polls >= 3
+                    && let Some(status) = &script.final_status
+                {
+                    events.push(event(script, 40, &script.stack, stack, status, None));
                 }
             }
             events.reverse();
