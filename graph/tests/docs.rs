@@ -14,7 +14,8 @@ mod common;
 
 use common::{Picture, examples, png_sources_path, png_stats, repository};
 
-const UPDATE: &str = "regenerate with `MHAC_UPDATE_DOCS=1 cargo test -p mhac-graph --test tools chromium_` and commit docs/graph";
+const UPDATE: &str =
+    "regenerate with `MHAC_UPDATE_DOCS=1 cargo test -p mhac-graph --test tools chromium_` and commit docs/graph";
 
 #[test]
 fn the_committed_svgs_are_what_mhac_draws_now() {

@@ -23,12 +23,8 @@ use std::time::{Duration, Instant};
 
 /// Run a command with a deadline; its exit status and output.
 fn run_with_deadline(command: &mut Command, deadline: Duration) -> (bool, String) {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the tool starts");
+    let mut child =
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the tool starts");
     let started = Instant::now();
     loop {
         match child.try_wait().expect("wait") {
@@ -80,12 +76,8 @@ fn chromium_renders_every_example_to_a_picture_that_is_not_blank() {
     // A picture with diagnostics marked on it, too.
     let mut checked = Picture::of_example(&repository().join("examples/seed.mha"));
     checked.name = "seed-check".to_string();
-    checked.svg = mhac_graph::render(
-        &mhac_compiler::compile(&checked.text),
-        &checked.text,
-        Format::Svg,
-        Options { check: true },
-    );
+    checked.svg =
+        mhac_graph::render(&mhac_compiler::compile(&checked.text), &checked.text, Format::Svg, Options { check: true });
     pictures.push(checked);
     for picture in &pictures {
         let svg_path = dir.path().join(format!("{}.svg", picture.name));
@@ -113,10 +105,8 @@ fn chromium_renders_every_example_to_a_picture_that_is_not_blank() {
 fn graphviz_dot_accepts_every_picture() {
     let dot = require_tool("dot");
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mut sources: Vec<(String, String)> = examples()
-        .iter()
-        .map(|path| (common::stem(path), std::fs::read_to_string(path).expect("example")))
-        .collect();
+    let mut sources: Vec<(String, String)> =
+        examples().iter().map(|path| (common::stem(path), std::fs::read_to_string(path).expect("example"))).collect();
     sources.extend(generated_sources());
     for (name, text) in &sources {
         let compilation = mhac_compiler::compile(text);
@@ -144,10 +134,8 @@ fn mermaid_parser_accepts_every_picture() {
         "tests/mermaid/node_modules is missing: run the tests with scripts/test (it runs `npm ci` there)"
     );
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mut sources: Vec<(String, String)> = examples()
-        .iter()
-        .map(|path| (common::stem(path), std::fs::read_to_string(path).expect("example")))
-        .collect();
+    let mut sources: Vec<(String, String)> =
+        examples().iter().map(|path| (common::stem(path), std::fs::read_to_string(path).expect("example"))).collect();
     sources.extend(generated_sources());
     let mut files = Vec::new();
     for (name, text) in &sources {

@@ -29,9 +29,8 @@ pub fn stem(path: &Path) -> String {
 
 /// Find a tool on PATH, or fail saying how the suite gets it.
 pub fn require_tool(name: &str) -> PathBuf {
-    let found = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
-    });
+    let found = std::env::var_os("PATH")
+        .and_then(|path| std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file()));
     found.unwrap_or_else(|| {
         panic!(
             "`{name}` is not on PATH: run the tests with scripts/test, which installs it or skips this test and says so"
@@ -141,7 +140,7 @@ pub fn png_stats(bytes: &[u8]) -> PngStats {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().expect("a PNG");
-    let mut buffer = vec![0; reader.output_buffer_size().expect("a size")];
+    let mut buffer = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buffer).expect("a frame");
     let channels = info.color_type.samples();
     let colors: [(i32, i32, i32); 6] = [
@@ -163,7 +162,8 @@ pub fn png_stats(bytes: &[u8]) -> PngStats {
             inked += 1;
         }
         for (count, color) in category_pixels.iter_mut().zip(colors) {
-            let distance = (i32::from(r) - color.0).abs() + (i32::from(g) - color.1).abs() + (i32::from(b) - color.2).abs();
+            let distance =
+                (i32::from(r) - color.0).abs() + (i32::from(g) - color.1).abs() + (i32::from(b) - color.2).abs();
             if distance < 24 {
                 *count += 1;
             }
