@@ -103,7 +103,12 @@ pub fn dot(scene: &Scene) -> String {
 
 fn node(out: &mut String, scene: &Scene, index: usize, indent: &str) {
     let Some(item) = scene.items.get(index) else { return };
-    let mut label = format!("{}\n{}", item.label, item.kind.service());
+    // The service under the name, unless the name is the service.
+    let mut label = if item.label == item.kind.service() {
+        item.label.clone()
+    } else {
+        format!("{}\n{}", item.label, item.kind.service())
+    };
     if !item.detail.is_empty() {
         label.push('\n');
         label.push_str(&item.detail);

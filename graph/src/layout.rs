@@ -26,7 +26,7 @@
 //! it comes from and ends on the box it goes to; no arrow crosses a box it
 //! does not connect.
 
-use crate::scene::{FlowKind, Item, Kind, Place, Scene, Target};
+use crate::scene::{FlowKind, Item, Kind, Place, Scene};
 use crate::text;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -1074,14 +1074,4 @@ fn simplify(points: Vec<Point>) -> Vec<Point> {
         out.push(point);
     }
     out
-}
-
-/// Whether a target is drawn (for the legend).
-pub fn shown(scene: &Scene, target: Target) -> bool {
-    match target {
-        Target::Deployment => true,
-        Target::Vpc => scene.vpc.is_some(),
-        Target::Tier(tier) => tier < scene.tiers.len(),
-        Target::Item(item) => item < scene.items.len(),
-    }
 }

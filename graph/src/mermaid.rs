@@ -125,7 +125,10 @@ fn class_name(category: crate::scene::Category) -> &'static str {
 
 fn node(out: &mut String, scene: &Scene, index: usize, indent: &str) {
     let Some(item) = scene.items.get(index) else { return };
-    let mut parts = vec![format!("<b>{}</b>", text(&item.label)), text(item.kind.service())];
+    let mut parts = vec![format!("<b>{}</b>", text(&item.label))];
+    if item.label != item.kind.service() {
+        parts.push(text(item.kind.service()));
+    }
     if !item.detail.is_empty() {
         parts.push(text(&item.detail));
     }
