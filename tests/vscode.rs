@@ -1,7 +1,9 @@
 //! The VS Code extension in editors/vscode: its manifest points at files
 //! that exist, and its TextMate grammar gives the examples' keywords,
 //! strings, CIDR blocks and comments their scopes (a Node test with
-//! vscode-textmate, whose packages scripts/test installs with `npm ci`).
+//! vscode-textmate, whose packages scripts/test installs with `npm ci`);
+//! the same Node run tests the "Show Deployment Graph" command's page with
+//! the real `mhac graph` (MHAC_BIN).
 
 mod support;
 
@@ -33,6 +35,14 @@ fn the_manifest_names_files_that_exist() {
     assert!(manifest["dependencies"]["vscode-languageclient"].is_string());
     let entry = std::fs::read_to_string(extension().join(main)).expect("entry point");
     assert!(entry.contains("args: ['lsp']"), "the extension starts `mhac lsp`");
+    let commands = manifest["contributes"]["commands"].as_array().expect("commands");
+    assert!(
+        commands.iter().any(|c| c["command"] == "mhac.showGraph" && c["title"] == "mhac: Show Deployment Graph"),
+        "the graph command is declared"
+    );
+    assert!(entry.contains("registerCommand('mhac.showGraph'"), "the graph command is registered");
+    let graph = std::fs::read_to_string(extension().join("graph.js")).expect("graph.js");
+    assert!(graph.contains("'graph', '--format', 'svg'"), "the graph command runs `mhac graph --format svg`");
 }
 
 #[test]
@@ -48,6 +58,7 @@ fn the_grammar_scopes_the_examples() {
     );
     let output = std::process::Command::new(node)
         .args(["--test", "test/"])
+        .env("MHAC_BIN", env!("CARGO_BIN_EXE_mhac"))
         .current_dir(extension())
         .output()
         .expect("node runs");

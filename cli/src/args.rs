@@ -45,6 +45,37 @@ pub enum TemplateFormat {
     Yaml,
 }
 
+/// Picture formats of `mhac graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A self-contained SVG laid out like an AWS architecture diagram.
+    Svg,
+    /// Graphviz DOT (`dot -Tpng`).
+    Dot,
+    /// A Mermaid flowchart, for READMEs and wikis.
+    Mermaid,
+}
+
+/// Database engines of `mhac init`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InitEngine {
+    /// MySQL 8.4.
+    Mysql,
+    /// PostgreSQL 16.
+    Postgres,
+    /// MariaDB 10.11.
+    Mariadb,
+}
+
+/// Profiles of `mhac init`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InitProfile {
+    /// Production: Multi-AZ database, larger instances.
+    Prod,
+    /// Development: single-AZ database, smaller instances.
+    Dev,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -177,6 +208,38 @@ pub enum Command {
     },
     /// Run the language server on standard input and output (for editors).
     Lsp,
+    /// Draw the deployment: zones as columns, tiers as rows, components in
+    /// their subnets, security-group flows as arrows labelled with ports.
+    Graph {
+        /// The source file.
+        file: PathBuf,
+        /// Picture format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Svg)]
+        format: GraphFormat,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Mark the components that have errors or warnings and list the
+        /// diagnostics on the picture.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Write a starter source: a highly available Moodle that checks clean,
+    /// every block explained in a comment.
+    Init {
+        /// The file to create (it must not exist).
+        #[arg(default_value = "moodle.mha")]
+        file: PathBuf,
+        /// Availability zones (2 to 6), the first ones of us-east-1.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=6))]
+        zones: u8,
+        /// Database engine.
+        #[arg(long, value_enum, default_value_t = InitEngine::Mysql)]
+        engine: InitEngine,
+        /// How strict the rules are, and how large the instances.
+        #[arg(long, value_enum, default_value_t = InitProfile::Prod)]
+        profile: InitProfile,
+    },
 }
 
 /// How to reach AWS (the SDK's default credential chain otherwise).

@@ -19,6 +19,22 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Write `contents` to a new file at `path` atomically, refusing to replace
+/// a file that exists (also one created while writing): the temporary file
+/// is linked into place only if nothing is there.
+pub fn write_new_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::Builder::new().prefix(".mhac-").suffix(".tmp").tempfile_in(dir)?;
+    file.write_all(contents)?;
+    readable(file.as_file())?;
+    file.as_file().sync_all()?;
+    file.persist_noclobber(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
 /// Write several files into `dir` as one set: `dir` is created if missing;
 /// every file is first written to a temporary file in `dir`, and only when
 /// all of them are written are they renamed over their destinations. A

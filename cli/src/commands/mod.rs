@@ -7,6 +7,8 @@ mod deploy;
 mod destroy;
 mod explain;
 mod fmt;
+mod graph;
+mod init;
 mod plan;
 mod status;
 
@@ -64,6 +66,8 @@ pub fn run(cli: Cli) -> u8 {
             Ok(()) => crate::EXIT_OK,
             Err(error) => fail(&format!("language server: {error}")),
         },
+        Command::Graph { file, format, output, check } => graph::run(&file, format, output.as_deref(), check),
+        Command::Init { file, zones, engine, profile } => init::run(&file, zones, engine, profile),
     }
 }
 
