@@ -932,11 +932,11 @@ fn number(value: f64) -> String {
 
 /// Seconds as the language writes durations: `5m`, `1h`, `45s`.
 fn duration(seconds: u32) -> String {
-    if seconds > 0 && seconds % 86_400 == 0 {
+    if seconds > 0 && seconds.is_multiple_of(86_400) {
         format!("{}d", seconds / 86_400)
-    } else if seconds > 0 && seconds % 3600 == 0 {
+    } else if seconds > 0 && seconds.is_multiple_of(3600) {
         format!("{}h", seconds / 3600)
-    } else if seconds > 0 && seconds % 60 == 0 {
+    } else if seconds > 0 && seconds.is_multiple_of(60) {
         format!("{}m", seconds / 60)
     } else {
         format!("{seconds}s")
