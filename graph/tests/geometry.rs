@@ -47,10 +47,10 @@ fn check(layout: &Layout<'_>) -> Result<(), String> {
         if !canvas.contains(placed.rect) || placed.rect.w <= 0 || placed.rect.h <= 0 {
             return Err(format!("{} is not on the canvas", describe(index)));
         }
-        if let Some(parent) = placed.parent {
-            if !layout.boxes[parent].rect.contains(placed.rect) {
-                return Err(format!("{} is outside its frame {}", describe(index), describe(parent)));
-            }
+        if let Some(parent) = placed.parent
+            && !layout.boxes[parent].rect.contains(placed.rect)
+        {
+            return Err(format!("{} is outside its frame {}", describe(index), describe(parent)));
         }
         match (placed.tier, placed.zones) {
             (Some(tier), Some(zones)) => {
@@ -124,10 +124,10 @@ fn check(layout: &Layout<'_>) -> Result<(), String> {
                 }
             }
         }
-        if let Some(label) = arrow.label_rect {
-            if !canvas.contains(label) {
-                return Err(format!("{name}: its label is off the canvas"));
-            }
+        if let Some(label) = arrow.label_rect
+            && !canvas.contains(label)
+        {
+            return Err(format!("{name}: its label is off the canvas"));
         }
     }
     Ok(())
