@@ -324,9 +324,18 @@ fn hostile_inputs() {
         // A valid file whose only diagnostics are warnings past column
         // 65,535 (miette's limit): once a panic (exit 101) of every command.
         ("warning past column 65,535", seed.replace("max = 6", &format!("{}max = 6", " ".repeat(70_000))).into_bytes()),
-        ("warning past column 1,000,000", seed.replace("max = 6", &format!("{}max = 6", " ".repeat(1_000_000))).into_bytes()),
-        ("error at the end of a 70,000-character line", format!("{moodle}\nsecurity_group x {{ allow tcp 1 from {}y }}\n", "x".repeat(70_000)).into_bytes()),
-        ("syntax error at the end of a 1,000,000-character line", format!("{moodle}\n{}= =\n", " ".repeat(1_000_000)).into_bytes()),
+        (
+            "warning past column 1,000,000",
+            seed.replace("max = 6", &format!("{}max = 6", " ".repeat(1_000_000))).into_bytes(),
+        ),
+        (
+            "error at the end of a 70,000-character line",
+            format!("{moodle}\nsecurity_group x {{ allow tcp 1 from {}y }}\n", "x".repeat(70_000)).into_bytes(),
+        ),
+        (
+            "syntax error at the end of a 1,000,000-character line",
+            format!("{moodle}\n{}= =\n", " ".repeat(1_000_000)).into_bytes(),
+        ),
         ("many blocks", "object_storage b { versioning = true }\n".repeat(20_000).into_bytes()),
         ("huge number", format!("{moodle}\nparam n : number = {}\n", "9".repeat(400)).into_bytes()),
         ("huge duration", moodle.replace("for 5m", "for 99999999999999999999999d").into_bytes()),

@@ -36,12 +36,12 @@ fn to_miette(diagnostic: &Diagnostic, clipped: Option<&Clipped>) -> MietteDiagno
         };
         let span = (start, end.saturating_sub(start));
         if label.primary {
-            LabeledSpan::new_primary_with_span(Some(label.message.clone()), span)
+            LabeledSpan::new_primary_with_span(Some(clip_text(&label.message)), span)
         } else {
-            LabeledSpan::new_with_span(Some(label.message.clone()), span)
+            LabeledSpan::new_with_span(Some(clip_text(&label.message)), span)
         }
     });
-    let mut out = MietteDiagnostic::new(diagnostic.message.clone())
+    let mut out = MietteDiagnostic::new(clip_text(&diagnostic.message))
         .with_code(diagnostic.code.as_str())
         .with_severity(match diagnostic.severity {
             Severity::Error => miette::Severity::Error,
@@ -49,9 +49,24 @@ fn to_miette(diagnostic: &Diagnostic, clipped: Option<&Clipped>) -> MietteDiagno
         })
         .with_labels(labels);
     if let Some(help) = &diagnostic.help {
-        out = out.with_help(help.clone());
+        out = out.with_help(clip_text(help));
     }
     out
+}
+
+/// Messages, labels and help longer than this many characters lose their
+/// middle: they quote source values, which may be megabytes long, and a
+/// terminal report wraps every character of them.
+const LONG_TEXT: usize = 600;
+
+fn clip_text(text: &str) -> String {
+    let length = text.chars().count();
+    if length <= LONG_TEXT {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(LONG_TEXT / 2).collect();
+    let tail: String = text.chars().skip(length - LONG_TEXT / 4).collect();
+    format!("{head}{ELLIPSIS}({} characters){ELLIPSIS}{tail}", length - LONG_TEXT / 2 - LONG_TEXT / 4)
 }
 
 /// Lines longer than this many bytes are shown clipped around their labels:
@@ -555,7 +570,10 @@ mod tests {
             .secondary(Span::new(0, 1), "a here");
         let out = human(&diagnostic, "f.mha", &text, HumanOptions::default());
         assert!(out.contains("[f.mha:52:1]"), "{out}");
-        assert!(out.contains(" 1 │ a = \"xxx") && out.contains("52 │ c = \"yyy") && out.contains(" 2 │ b = 1"), "{out}");
+        assert!(
+            out.contains(" 1 │ a = \"xxx") && out.contains("52 │ c = \"yyy") && out.contains(" 2 │ b = 1"),
+            "{out}"
+        );
         assert!(out.contains("51 │ b = 1"), "{out}");
     }
 }

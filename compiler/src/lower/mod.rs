@@ -16,6 +16,7 @@
 //! reported (see `crate::compile`).
 
 mod components;
+mod facts;
 mod values;
 
 use crate::ast::{self, Block, Entry, Item};
@@ -176,6 +177,19 @@ impl Ctx<'_> {
 
     /// Declare a top-level name, reporting a duplicate.
     fn declare(&mut self, kind: SymbolKind, index: usize, name: &str, span: Span, full_span: Span) {
+        if schema::SOURCE_WORDS.contains(&name) {
+            self.report(
+                Diagnostic::new(
+                    Code::ReservedWord,
+                    format!("`{name}` is a reserved word and cannot name a {}", kind.describe()),
+                )
+                .primary(
+                    span,
+                    format!("`allow ... from {name}` means anywhere on the internet, never this {}", kind.describe()),
+                )
+                .help(format!("rename it, such as `{name}_{}`", kind.keyword())),
+            );
+        }
         if let Some(existing) = self.names.get(name) {
             let first = self.symbols.symbols[existing.symbol].span;
             let first_kind = existing.kind;
