@@ -341,3 +341,43 @@ fn a_block_with_a_syntax_error_is_broken_not_missing() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// An unresolved name is reported once, where it is written: the value is
+/// poisoned, and no later rule draws a conclusion from its absence (that a
+/// group is unused, that data is reachable from outside the app tier, that
+/// a path is missing, that app servers are behind no load balancer).
+#[test]
+fn an_unresolved_name_yields_exactly_one_error() {
+    let example = std::fs::read_to_string(support::root().join("examples/moodle.mha")).expect("example");
+    let typos = [
+        ("security_group = web", "security_group = app_gs"),
+        ("security_group = alb", "security_group = alb_gs"),
+        ("security_group = db", "security_group = db_gs"),
+        ("subnets = main.app, security_group = fs", "subnets = main.app, security_group = fs_gs"),
+        ("subnets = main.data, security_group = kv", "subnets = main.data, security_group = kv_gs"),
+        ("subnets        = main.app", "subnets        = main.aap"),
+        ("subnets        = main.public", "subnets        = mian.public"),
+        ("subnets        = main.data", "subnets        = main.dta"),
+        ("behind front", "behind frnt"),
+        ("allow http from alb", "allow http from abl"),
+        ("allow mysql from web", "allow mysql from wbe"),
+        ("allow mysql from web", "allow mysqll from web"),
+        ("allow nfs from web", "allow tcp 99999 from web"),
+        ("allow redis from web", "allow redis from 10.0.0.0/33"),
+        ("network          = main", "network          = mian"),
+        ("reach            = [app, data]", "reach            = [app, dta]"),
+        ("certificate = param.certificate_arn", "certificate = param.certificat_arn"),
+        ("alarm moodle_db.cpu", "alarm moodle_dbb.cpu"),
+        ("alarm front.target_5xx", "alarm frnt.target_5xx"),
+    ];
+    let mut problems = Vec::new();
+    for (from, to) in typos {
+        assert!(example.contains(from), "{from}");
+        let source = example.replacen(from, to, 1);
+        let codes: Vec<&str> = mhac_compiler::compile(&source).diagnostics.iter().map(|d| d.code.as_str()).collect();
+        if codes.len() != 1 {
+            problems.push(format!("{to:?}: {codes:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

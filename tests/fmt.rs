@@ -94,6 +94,27 @@ fn check_names_the_files_that_would_change_and_writes_nothing() {
     assert_eq!(read(&messy), "security_group web { allow http from alb }\n");
 }
 
+/// A file keeps its line endings: a canonical CRLF file passes `--check`
+/// (editors that keep CRLF are satisfied), and `fmt` writes CRLF back; the
+/// language server formats through the same function.
+#[test]
+fn crlf_files_keep_their_line_endings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let example = read(&support::root().join("examples/moodle.mha"));
+    let canonical = dir.path().join("canonical.mha");
+    std::fs::write(&canonical, example.replace('\n', "\r\n")).expect("write");
+    let output = support::run(&["fmt", "--check", &canonical.display().to_string()]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+
+    let messy = dir.path().join("messy.mha");
+    std::fs::write(&messy, "security_group   web {allow http from alb}\r\n\r\n\r\n").expect("write");
+    let output = support::run(&["fmt", &messy.display().to_string()]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(read(&messy), "security_group web { allow http from alb }\r\n");
+    let output = support::run(&["fmt", "--check", &messy.display().to_string()]);
+    assert_eq!(output.status.code(), Some(0));
+}
+
 #[test]
 fn files_with_syntax_errors_are_refused_and_left_alone() {
     let dir = tempfile::tempdir().expect("temp dir");

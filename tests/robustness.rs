@@ -32,6 +32,9 @@ enum Mutation {
     SwapTokens(Index, Index),
     Truncate(Index),
     InsertBytes(Index, Vec<u8>),
+    /// A run of one byte long enough to push what follows past any column
+    /// a terminal renderer counts (miette's limit is 65,535).
+    LongRun(Index, u8, usize),
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -84,6 +87,12 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Mutation::SwapTokens(a, b)),
         any::<Index>().prop_map(Mutation::Truncate),
         (any::<Index>(), bytes).prop_map(|(at, bytes)| Mutation::InsertBytes(at, bytes)),
+        (
+            any::<Index>(),
+            proptest::sample::select(vec![b' ', b'a', b'9', b'"']),
+            proptest::sample::select(vec![70_000usize, 1_000_000])
+        )
+            .prop_map(|(at, byte, length)| Mutation::LongRun(at, byte, length)),
     ]
 }
 
@@ -151,6 +160,10 @@ fn apply(text: &[u8], mutation: &Mutation) -> Vec<u8> {
         Mutation::InsertBytes(at, bytes) => {
             let at = at.index(text.len() + 1);
             Some(splice((at, at), bytes))
+        }
+        Mutation::LongRun(at, byte, length) => {
+            let at = at.index(text.len() + 1);
+            Some(splice((at, at), &vec![*byte; *length]))
         }
     }
     .unwrap_or_else(|| text.to_vec())
@@ -220,6 +233,9 @@ fn exercise(dir: &Path, input: &[u8]) -> Result<i32, String> {
     if check != build {
         return Err(format!("check exited {check} and build {build}"));
     }
+    // `fmt --check` writes nothing; it reports syntax errors with the same
+    // renderer, so it must not crash either.
+    run_limited(&["fmt", "--check", &source_arg])?;
     let left = files_in(&dir.join("out"));
     let expected: &[&str] = if build == 0 { &["template.json"] } else { &[] };
     if left != expected {
@@ -281,6 +297,8 @@ fn mutated_examples_never_crash_hang_or_leave_partial_files() {
 fn hostile_inputs() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let moodle = std::fs::read_to_string(support::root().join("examples/moodle.mha")).expect("example");
+    let seed = std::fs::read_to_string(support::root().join("examples/seed.mha")).expect("example");
+    assert!(seed.contains("max = 6"), "the seed example scales to 6");
     let typo_in_every_line: String = moodle
         .lines()
         .map(|line| {
@@ -303,6 +321,21 @@ fn hostile_inputs() {
         ("deep blocks", format!("{}{}", "network main {".repeat(20_000), "}".repeat(20_000)).into_bytes()),
         ("unclosed everything", "deployment \"x\" { tags = { a = [ ( \"".repeat(1000).into_bytes()),
         ("long line", format!("deployment \"{}\" {{}}", "a".repeat(1_000_000)).into_bytes()),
+        // A valid file whose only diagnostics are warnings past column
+        // 65,535 (miette's limit): once a panic (exit 101) of every command.
+        ("warning past column 65,535", seed.replace("max = 6", &format!("{}max = 6", " ".repeat(70_000))).into_bytes()),
+        (
+            "warning past column 1,000,000",
+            seed.replace("max = 6", &format!("{}max = 6", " ".repeat(1_000_000))).into_bytes(),
+        ),
+        (
+            "error at the end of a 70,000-character line",
+            format!("{moodle}\nsecurity_group x {{ allow tcp 1 from {}y }}\n", "x".repeat(70_000)).into_bytes(),
+        ),
+        (
+            "syntax error at the end of a 1,000,000-character line",
+            format!("{moodle}\n{}= =\n", " ".repeat(1_000_000)).into_bytes(),
+        ),
         ("many blocks", "object_storage b { versioning = true }\n".repeat(20_000).into_bytes()),
         ("huge number", format!("{moodle}\nparam n : number = {}\n", "9".repeat(400)).into_bytes()),
         ("huge duration", moodle.replace("for 5m", "for 99999999999999999999999d").into_bytes()),

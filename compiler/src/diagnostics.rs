@@ -105,6 +105,12 @@ codes! {
     InvalidParam = "MHA113", Error, Same, "invalid parameter declaration";
     OutOfRange = "MHA114", Error, Same, "number out of range";
     UnusedParam = "MHA115", Warning, Same, "parameter declared but never used";
+    InstanceTypeNotOffered = "MHA116", Error, Same, "instance type not offered in the region";
+    EngineVersionNotOffered = "MHA117", Error, Same, "engine version AWS does not offer";
+    ArchitectureMismatch = "MHA118", Error, Same, "instance type and image of different architectures";
+    RejectedByAws = "MHA119", Error, Same, "value AWS does not accept for the property";
+    ReservedWord = "MHA120", Error, Same, "reserved word used as a name";
+    TooManyTags = "MHA121", Error, Same, "more tags than a resource may carry";
     // Network and zones.
     UnknownRegion = "MHA201", Error, Same, "unknown region";
     UnknownZone = "MHA202", Error, Same, "unknown availability zone";
@@ -134,6 +140,7 @@ codes! {
     ScalingBelowZones = "MHA306", Error, Relaxed, "fewer app servers than zones";
     ScalingMaxBelowMin = "MHA307", Error, Same, "scaling maximum below minimum";
     SharedLoadBalancer = "MHA308", Error, Same, "load balancer in front of several app server groups";
+    NoLoadBalancer = "MHA309", Error, Relaxed, "app servers behind no load balancer";
     // Security groups.
     OpenToInternet = "MHA401", Error, Same, "internet source outside the load balancer's web ports";
     RemoteShellOpen = "MHA402", Error, Same, "SSH or RDP open while access is through Session Manager";
@@ -298,6 +305,12 @@ impl Diagnostics {
         self.items
     }
 
+    /// Whether any of the diagnostics recorded after the first `since` is an
+    /// error.
+    pub fn errors_since(&self, since: usize) -> bool {
+        self.items.iter().skip(since).any(Diagnostic::is_error)
+    }
+
     /// Number of diagnostics so far.
     pub fn len(&self) -> usize {
         self.items.len()
@@ -320,8 +333,12 @@ impl Diagnostics {
 /// typo (Jaro-Winkler over 0.8, or a small edit distance for short names).
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(&str, f64)> = None;
+    let length = name.chars().count();
     for candidate in candidates {
-        if candidate == name {
+        // Names of very different lengths are not typos of each other, and
+        // the edit distance of a huge name costs its length times memory.
+        let candidate_length = candidate.chars().count();
+        if candidate == name || length.abs_diff(candidate_length) > length.min(candidate_length).max(8) {
             continue;
         }
         let score = strsim::jaro_winkler(&name.to_ascii_lowercase(), &candidate.to_ascii_lowercase());

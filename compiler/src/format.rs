@@ -48,8 +48,21 @@ pub enum FormatError {
     Internal(String),
 }
 
-/// Format a source file.
+/// Format a source file, keeping its line endings: a file whose first line
+/// ends in CRLF is formatted with CRLF throughout, any other with LF. `mhac
+/// fmt`, `fmt --check` and the language server all format through here, so
+/// they agree on every file.
 pub fn format(text: &str) -> Result<String, FormatError> {
+    let crlf = text.find('\n').is_some_and(|at| text[..at].ends_with('\r'));
+    if !crlf {
+        return format_lf(text);
+    }
+    let formatted = format_lf(&text.replace("\r\n", "\n"))?;
+    Ok(formatted.replace('\n', "\r\n"))
+}
+
+/// Format a source file with LF line endings.
+fn format_lf(text: &str) -> Result<String, FormatError> {
     let (file, diagnostics) = crate::syntax::parse(text);
     if diagnostics.iter().any(|d| matches!(d.code, Code::Syntax | Code::TooDeep)) {
         return Err(FormatError::Syntax(diagnostics));
@@ -646,5 +659,15 @@ mod tests {
         let found = comments("a = \"# no\" # yes\nb = \"// no\\\"#\" // yes too\nc = 10.0.0.0/16");
         let texts: Vec<&str> = found.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts, ["# yes", "// yes too"]);
+    }
+
+    #[test]
+    fn crlf_files_keep_their_line_endings() {
+        let lf = "network main {\n  cidr = 10.0.0.0/16  # the VPC\n}\n";
+        let crlf = lf.replace('\n', "\r\n");
+        assert_eq!(format(&crlf), Ok(crlf.clone()), "a canonical CRLF file is left as it is");
+        let messy = "network   main {\r\ncidr=10.0.0.0/16 # the VPC\r\n}\r\n";
+        assert_eq!(format(messy), Ok(crlf.clone()));
+        assert_eq!(format(lf), Ok(lf.to_string()));
     }
 }

@@ -10,6 +10,7 @@
 //! assert!(compilation.diagnostics.iter().any(|d| d.code.as_str() == "MHA110"));
 //! ```
 
+pub mod aws;
 pub mod check;
 pub mod diagnostics;
 pub mod format;

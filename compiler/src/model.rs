@@ -100,6 +100,8 @@ pub struct Deployment {
     pub name: Name,
     /// `us-east-1`.
     pub region: String,
+    /// Where the region is written (the block's head when it is not).
+    pub region_span: Span,
     /// The zones, in source order; subnet `i` of every tier is in zone `i`.
     pub zones: Vec<Zone>,
     /// `4.5`.
@@ -318,7 +320,9 @@ pub struct Vpn {
     pub name: Name,
     /// The customer gateway's public address.
     pub customer_gateway: Ipv4Addr,
-    /// The customer gateway's BGP ASN.
+    /// The customer gateway's BGP ASN: 1 to 4,294,967,294. Values above
+    /// 2,147,483,647 (4-byte ASNs, private ones from 4,200,000,000) go in
+    /// CloudFormation's `BgpAsnExtended`, not `BgpAsn`.
     pub bgp_asn: u32,
     /// Static routes to the corporate network.
     pub routes: Vec<Ipv4Net>,
@@ -406,6 +410,11 @@ pub struct SecurityGroup {
     /// Outbound rules, derived by the checker: to each group this one is
     /// allowed into, plus HTTPS/HTTP out for app servers. Empty means none.
     pub egress: Vec<Egress>,
+    /// Whether an `allow` rule named a service, port or source that was
+    /// reported as unknown: the group may allow more than `ingress` says,
+    /// so rules that judge what it does not allow skip it. Never true in a
+    /// checked model.
+    pub incomplete: bool,
     /// The block.
     pub span: Span,
 }

@@ -352,6 +352,11 @@ pub static BLOCKS: &[BlockSchema] = &[
     },
 ];
 
+/// Words an `allow` rule reads as something other than a component's name
+/// in its source position (`allow https from internet`): no component may
+/// be named so, or a rule naming it would mean the word instead.
+pub const SOURCE_WORDS: &[&str] = &["internet"];
+
 /// The schema of a block kind.
 pub fn block(kind: &str) -> Option<&'static BlockSchema> {
     BLOCKS.iter().find(|block| block.kind == kind)

@@ -1,5 +1,5 @@
 //! The standard library: facts the rules need (regions and zones, Moodle's
-//! version floors, service ports, WAF rule groups, instance families, metrics)
+//! version floors, service ports, WAF rule groups, metrics)
 //! kept as data in the repository's `stdlib/` folder and embedded at build
 //! time. Code asks questions of it; no fact is hard-coded in a rule.
 
@@ -18,8 +18,6 @@ pub struct Stdlib {
     pub services: Services,
     /// WAF managed rule groups.
     pub waf: Waf,
-    /// Instance families.
-    pub instances: Instances,
     /// Metrics per component kind, and the allowed log retentions.
     pub metrics: Metrics,
 }
@@ -94,8 +92,9 @@ pub struct EngineFacts {
     #[serde(default)]
     pub family_prefix: Option<String>,
     /// Major version (`8.0`, `16`) → the full RDS engine version templates
-    /// name for it (`8.0.46`, `16.13`).
-    #[serde(default)]
+    /// name for it (`8.0.46`, `16.13`): the newest minor version RDS creates,
+    /// from the generated facts (`crate::aws`).
+    #[serde(skip)]
     pub rds_versions: BTreeMap<String, String>,
 }
 
@@ -139,21 +138,6 @@ pub struct UploadRule {
     pub rule: String,
 }
 
-/// Instance families.
-#[derive(Debug, Deserialize)]
-pub struct Instances {
-    /// EC2 families.
-    pub ec2_families: Vec<String>,
-    /// Graviton (arm64) families.
-    pub arm64_families: Vec<String>,
-    /// Sizes.
-    pub sizes: Vec<String>,
-    /// RDS families (`db.` + family).
-    pub db_families: Vec<String>,
-    /// ElastiCache families (`cache.` + family).
-    pub cache_families: Vec<String>,
-}
-
 /// Metrics.
 #[derive(Debug, Deserialize)]
 pub struct Metrics {
@@ -192,12 +176,23 @@ pub fn stdlib() -> &'static Stdlib {
         Stdlib {
             regions: parse::<RegionsFile>(include_str!("../../stdlib/regions.json")).regions,
             moodle: parse(include_str!("../../stdlib/moodle.json")),
-            services: parse(include_str!("../../stdlib/services.json")),
+            services: services(),
             waf: parse(include_str!("../../stdlib/waf.json")),
-            instances: parse(include_str!("../../stdlib/instances.json")),
             metrics: parse(include_str!("../../stdlib/metrics.json")),
         }
     })
+}
+
+/// The services, with each RDS engine's major versions from the generated
+/// facts.
+fn services() -> Services {
+    let mut services: Services = parse(include_str!("../../stdlib/services.json"));
+    for facts in services.engines.values_mut() {
+        if let Some(versions) = facts.rds_engine.as_ref().and_then(|e| crate::aws::facts().rds_engine_versions.get(e)) {
+            facts.rds_versions = versions.majors.clone();
+        }
+    }
+    services
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> T {

@@ -11,6 +11,7 @@
 
 use crate::document::Document;
 use lsp_types::{CompletionItem, CompletionItemKind, Documentation, MarkupContent, MarkupKind};
+use mhac_compiler::aws;
 use mhac_compiler::model::Endpoint;
 use mhac_compiler::schema::{self, RuleKind};
 use mhac_compiler::span::floor_char_boundary;
@@ -21,9 +22,76 @@ use mhac_compiler::symbols::SymbolKind;
 pub fn complete(doc: &Document, offset: usize) -> Vec<CompletionItem> {
     let offset = floor_char_boundary(&doc.text, offset);
     match context(&doc.text[..offset]) {
+        Some(Context::Keys(kind)) if !kind.is_empty() => {
+            let set = keys_set(doc, &doc.text[..offset], offset, &kind);
+            let mut out = items(doc, &Context::Keys(kind));
+            out.retain(|item| !set.contains(&item.label));
+            out
+        }
         Some(context) => items(doc, &context),
         None => Vec::new(),
     }
+}
+
+/// The attribute keys and singleton nested blocks already written in the
+/// block of kind `kind` around `offset`: those of the syntax tree (the whole
+/// block, when it parses), and those of the text before the cursor in the
+/// innermost open block (when it does not). The key under the cursor is
+/// not counted.
+fn keys_set(doc: &Document, before: &str, offset: usize, kind: &str) -> std::collections::BTreeSet<String> {
+    use mhac_compiler::ast::{Block, Entry, Item};
+    let mut set = std::collections::BTreeSet::new();
+    let inside = |b: &Block| b.span.start < offset && offset < b.span.end;
+    let mut found = doc.compilation.file.items.iter().find_map(|item| match item {
+        Item::Block(block) if inside(block) => Some(block),
+        _ => None,
+    });
+    while let Some(block) = found {
+        let nested = block.entries.iter().find_map(|e| match e {
+            Entry::Block(nested) if inside(nested) => Some(nested),
+            _ => None,
+        });
+        match nested {
+            Some(nested) => found = Some(nested),
+            None => break,
+        }
+    }
+    if let Some(block) = found.filter(|b| b.kind.text == kind) {
+        for entry in &block.entries {
+            match entry {
+                Entry::Attribute(attribute) if !attribute.key.span.contains(offset) => {
+                    set.insert(attribute.key.text.clone());
+                }
+                Entry::Block(nested) if schema::block(&nested.kind.text).is_some_and(|s| s.singleton) => {
+                    set.insert(nested.kind.text.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+    // The text before the cursor, from the innermost `{` left open: keys
+    // followed by `=` at the start of an entry.
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in before.char_indices().rev() {
+        match c {
+            '}' => depth += 1,
+            '{' if depth == 0 => {
+                start = i + 1;
+                break;
+            }
+            '{' => depth -= 1,
+            _ => {}
+        }
+    }
+    for entry in before[start..].split(['\n', ',']) {
+        let entry = entry.trim_start();
+        let key: String = entry.chars().take_while(|c| is_word_char(*c)).collect();
+        if !key.is_empty() && entry[key.len()..].trim_start().starts_with('=') {
+            set.insert(key);
+        }
+    }
+    set
 }
 
 /// A token of the text before the cursor.
@@ -363,6 +431,8 @@ fn items(doc: &Document, context: &Context) -> Vec<CompletionItem> {
             let mut out: Vec<CompletionItem> = block
                 .attributes
                 .iter()
+                // `password` exists only to be refused (MHA601): never offered.
+                .filter(|a| a.ty != "never")
                 .map(|a| {
                     let required = if a.required { " (required)" } else { "" };
                     let mut it = item(a.name, CompletionItemKind::PROPERTY, format!("{}{required}", a.ty), a.doc);
@@ -462,6 +532,37 @@ fn items(doc: &Document, context: &Context) -> Vec<CompletionItem> {
     }
 }
 
+/// `mysql("8.4")`-style items: every engine with every major version RDS
+/// creates (the versions `check` accepts), newest first.
+fn engine_items() -> Vec<CompletionItem> {
+    let mut out = Vec::new();
+    for (engine, versions) in &aws::facts().rds_engine_versions {
+        let name = if engine == "postgres" { "postgres" } else { engine.as_str() };
+        for (major, full) in versions.majors.iter().rev() {
+            let label = format!("{name}(\"{major}\")");
+            let mut it = item(
+                label.clone(),
+                CompletionItemKind::ENUM_MEMBER,
+                format!("RDS {engine} {major} (templates name {full})"),
+                "",
+            );
+            it.insert_text = Some(label);
+            out.push(it);
+        }
+    }
+    out
+}
+
+/// The cache engine of the document's caches, when they all use one.
+fn cache_engine_before(doc: &Document) -> Option<String> {
+    let engines: std::collections::BTreeSet<&str> =
+        doc.compilation.model().caches.iter().map(|c| c.engine.as_str()).collect();
+    match engines.into_iter().collect::<Vec<_>>().as_slice() {
+        [one] => Some((*one).to_string()),
+        _ => None,
+    }
+}
+
 /// Values for `key` in a block of kind `block`.
 fn value_items(doc: &Document, block: &str, key: &str) -> Vec<CompletionItem> {
     let enum_item = |word: &str, ty: &str| item(word, CompletionItemKind::ENUM_MEMBER, ty, "");
@@ -479,6 +580,18 @@ fn value_items(doc: &Document, block: &str, key: &str) -> Vec<CompletionItem> {
                 .collect();
         }
         "endpoints" => return Endpoint::ALL.iter().map(|(name, _)| enum_item(name, "VPC endpoint")).collect(),
+        "engine" if block == "database" => return engine_items(),
+        "version" if block == "cache" => {
+            let engine = cache_engine_before(doc);
+            return aws::facts()
+                .cache_engine_versions
+                .iter()
+                .filter(|(name, _)| engine.as_deref().is_none_or(|e| e == name.as_str()))
+                .flat_map(|(name, versions)| {
+                    versions.iter().rev().map(move |v| enum_item(&format!("\"{v}\""), &format!("{name} version")))
+                })
+                .collect();
+        }
         "region" if block == "deployment" || block == "state" => {
             return stdlib().regions.keys().map(|r| enum_item(&format!("\"{r}\""), "AWS region")).collect();
         }
@@ -504,7 +617,8 @@ fn value_items(doc: &Document, block: &str, key: &str) -> Vec<CompletionItem> {
         for alternative in alternatives.split('|').map(str::trim) {
             let word: String = alternative.chars().take_while(|c| is_word_char(*c)).collect();
             let rest = &alternative[word.len()..];
-            if !word.is_empty() && (rest.is_empty() || rest.starts_with('(')) && word != "param" {
+            // Call forms (`mysql("V")`) are offered whole by their key.
+            if !word.is_empty() && rest.is_empty() && word != "param" {
                 out.push(enum_item(&word, ty));
             }
         }
@@ -563,7 +677,9 @@ mod tests {
     fn completions_on_the_example() {
         let doc = Document::new(1, include_str!("../../examples/moodle.mha").to_string());
         let keys = labels(&doc, "load_balancer front {\n");
-        assert!(keys.contains(&"subnets".to_string()) && keys.contains(&"https".to_string()), "{keys:?}");
+        // What the block sets already is not offered again.
+        assert!(keys.contains(&"idle_timeout".to_string()) && !keys.contains(&"subnets".to_string()), "{keys:?}");
+        assert!(!keys.contains(&"https".to_string()) && !keys.contains(&"waf".to_string()), "{keys:?}");
         let groups = labels(&doc, "security_group = ");
         assert_eq!(groups, ["alb", "web", "db", "fs", "kv"]);
         let tiers = labels(&doc, "subnets        = ");
@@ -584,6 +700,40 @@ mod tests {
         let cidr = items.iter().find(|i| i.label == "cidr").expect("cidr offered");
         assert_eq!(cidr.detail.as_deref(), Some("CIDR block (required)"));
         assert_eq!(cidr.insert_text.as_deref(), Some("cidr = "));
+    }
+
+    #[test]
+    fn keys_already_set_and_password_are_not_offered() {
+        let text =
+            "database d {\n  engine = mysql(\"8.0\")\n  class = \"db.r6g.large\"\n  \n  subnets = main.data\n}\n";
+        let doc = Document::new(1, text.to_string());
+        let keys = labels(&doc, "class = \"db.r6g.large\"\n  ");
+        assert!(keys.contains(&"storage_gb".to_string()), "{keys:?}");
+        for set in ["engine", "class", "subnets", "password"] {
+            assert!(!keys.contains(&set.to_string()), "{set} offered: {keys:?}");
+        }
+        // A block that does not parse: the keys before the cursor count.
+        let typing = Document::new(1, "network main {\n  cidr = 10.0.0.0/16\n  nat = ".to_string());
+        let keys = labels(&typing, "10.0.0.0/16\n");
+        assert!(!keys.contains(&"cidr".to_string()) && keys.contains(&"flow_logs".to_string()), "{keys:?}");
+    }
+
+    #[test]
+    fn engines_are_offered_with_the_versions_check_accepts() {
+        let doc = Document::new(1, "database d {\n  engine = \n}\n".to_string());
+        let engines = labels(&doc, "engine = ");
+        assert!(engines.contains(&"mysql(\"8.4\")".to_string()), "{engines:?}");
+        assert!(engines.contains(&"postgres(\"16\")".to_string()), "{engines:?}");
+        assert!(!engines.contains(&"mysql".to_string()), "a bare engine is an error: {engines:?}");
+        for engine in &engines {
+            let source = include_str!("../../examples/moodle.mha").replace("mysql(\"8.0\")", engine);
+            let codes: Vec<_> = mhac_compiler::compile(&source).diagnostics.iter().map(|d| d.code).collect();
+            use mhac_compiler::diagnostics::Code;
+            // Other rules may judge the engine (a floor, the group's port);
+            // the value itself is accepted.
+            let rejected = [Code::EngineVersionNotOffered, Code::InvalidValue, Code::TypeMismatch];
+            assert!(!codes.iter().any(|c| rejected.contains(c)), "{engine}: {codes:?}");
+        }
     }
 
     #[test]

@@ -198,8 +198,14 @@ async def test_completion(session: Session):
     await session.change(URI, typing)
     keys = await labels(position_of(typing, "  end\n", 5))
     assert keys["endpoints"].detail.startswith("list of s3 | ssm")
-    assert keys["cidr"].detail == "CIDR block (required)"
+    assert "cidr" not in keys and "nat" not in keys, "keys the block sets already are not offered"
     assert "tier" in keys
+
+    # No `password` (MHA601), and engines with the versions `check` accepts.
+    database = await labels(position_of(typing, "  engine         = ", 2))
+    assert "password" not in database and "storage_gb" not in database and "performance_insights" in database
+    engines = await labels(position_of(typing, "mysql(\"8.0\")", 0))
+    assert 'mysql("8.4")' in engines and 'postgres("16")' in engines and "mysql" not in engines
 
 
 async def test_formatting(session: Session, tmp_path: pathlib.Path):
@@ -210,6 +216,13 @@ async def test_formatting(session: Session, tmp_path: pathlib.Path):
         types.DocumentFormattingParams(text_document=doc(), options=options)
     )
     assert list(edits or []) == [], "the example is formatted already"
+
+    # The same file with CRLF line endings is canonical too, as for `mhac fmt --check`.
+    await session.change(URI, text.replace("\n", "\r\n"))
+    edits = await client.text_document_formatting_async(
+        types.DocumentFormattingParams(text_document=doc(), options=options)
+    )
+    assert list(edits or []) == [], "formatting keeps the file's CRLF line endings"
 
     messy = text.replace("  cidr      = 10.0.0.0/16", "cidr=10.0.0.0/16").replace(
         "security_group web { allow http from alb }", "security_group   web {allow http from alb}  # the app"

@@ -118,6 +118,7 @@ pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
         }
     }
 
+    unserved(model, diagnostics);
     for lb in &model.load_balancers {
         if let [first, second, ..] = lb.targets.as_slice() {
             let (a, b) = (&model.app_servers[*first], &model.app_servers[*second]);
@@ -129,5 +130,33 @@ pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
                     .help("a load balancer forwards to one app server group: give each group its own load balancer, or merge the groups"),
             );
         }
+    }
+}
+
+/// App servers with no load balancer in front answer nobody: the
+/// listeners only return their fixed 503 (MHA309; a warning in dev, where
+/// a group may be reached another way while it is being built).
+fn unserved(model: &Model, diagnostics: &mut Diagnostics) {
+    for app in model.app_servers.iter().filter(|app| app.behind.is_none()) {
+        let mut diagnostic = Diagnostic::new(
+            Code::NoLoadBalancer,
+            format!("app servers `{}` are behind no load balancer", app.name.text),
+        )
+        .primary(app.name.span, "no `behind` block: no request reaches these servers");
+        for lb in model.load_balancers.iter().filter(|lb| lb.targets.is_empty()) {
+            diagnostic = diagnostic
+                .secondary(lb.name.span, format!("`{}` answers every request with a fixed 503", lb.name.text));
+        }
+        let help = match model.load_balancers.first() {
+            Some(lb) => format!(
+                "add `behind {} {{ health_check = \"/login/index.php\" }}` to app_servers {}",
+                lb.name.text, app.name.text
+            ),
+            None => format!(
+                "add a load balancer in a public tier and `behind NAME {{ health_check = \"/login/index.php\" }}` to app_servers {}",
+                app.name.text
+            ),
+        };
+        diagnostics.push(diagnostic.help(help));
     }
 }

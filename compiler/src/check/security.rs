@@ -10,6 +10,7 @@ use crate::span::Span;
 pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
     let users = group_users(model);
     exposure(model, &users, diagnostics);
+    spread_exposure(model, &users, diagnostics);
     remote_shells(model, diagnostics);
     paths(model, diagnostics);
     data_tier(model, &users, diagnostics);
@@ -54,6 +55,136 @@ fn exposure(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut Diagno
                     .secondary(rule.port_span, why)
                     .help("only the load balancer faces the internet, on http and https; reach other components through it, or allow a specific CIDR block or VPN"),
             );
+        }
+    }
+}
+
+/// IPv4 blocks that are not on the public internet (IANA's special-purpose
+/// registry): private, shared, loopback, link-local, documentation,
+/// benchmarking, multicast and reserved space.
+const NOT_PUBLIC: &[(u32, u8)] = &[
+    (0x0000_0000, 8),  // 0.0.0.0/8 "this network"
+    (0x0A00_0000, 8),  // 10.0.0.0/8 private
+    (0x6440_0000, 10), // 100.64.0.0/10 shared (carrier-grade NAT)
+    (0x7F00_0000, 8),  // 127.0.0.0/8 loopback
+    (0xA9FE_0000, 16), // 169.254.0.0/16 link-local
+    (0xAC10_0000, 12), // 172.16.0.0/12 private
+    (0xC000_0000, 24), // 192.0.0.0/24 protocol assignments
+    (0xC000_0200, 24), // 192.0.2.0/24 documentation
+    (0xC058_6300, 24), // 192.88.99.0/24 6to4 relay
+    (0xC0A8_0000, 16), // 192.168.0.0/16 private
+    (0xC612_0000, 15), // 198.18.0.0/15 benchmarking
+    (0xC633_6400, 24), // 198.51.100.0/24 documentation
+    (0xCB00_7100, 24), // 203.0.113.0/24 documentation
+    (0xE000_0000, 4),  // 224.0.0.0/4 multicast
+    (0xF000_0000, 4),  // 240.0.0.0/4 reserved, broadcast
+];
+
+/// The share of the public IPv4 address space that a set of blocks covers,
+/// from 0 to 1.
+pub(crate) fn public_share(blocks: &[ipnet::Ipv4Net]) -> f64 {
+    let interval = |start: u32, prefix: u8| -> (u64, u64) {
+        let size = 1u64 << (32 - u32::from(prefix));
+        (u64::from(start), u64::from(start) + size)
+    };
+    let union = |mut list: Vec<(u64, u64)>| -> Vec<(u64, u64)> {
+        list.sort_unstable();
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for (start, end) in list {
+            match out.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => out.push((start, end)),
+            }
+        }
+        out
+    };
+    let reserved = union(NOT_PUBLIC.iter().map(|&(start, prefix)| interval(start, prefix)).collect());
+    let covered = union(blocks.iter().map(|b| interval(u32::from(b.network()), b.prefix_len())).collect());
+    let overlap = |a: &[(u64, u64)], b: &[(u64, u64)]| -> u64 {
+        let mut total = 0;
+        for &(s1, e1) in a {
+            for &(s2, e2) in b {
+                total += e1.min(e2).saturating_sub(s1.max(s2));
+            }
+        }
+        total
+    };
+    let size = |list: &[(u64, u64)]| list.iter().map(|(s, e)| e - s).sum::<u64>();
+    let public = (1u64 << 32) - size(&reserved);
+    let covered_public = size(&covered) - overlap(&covered, &reserved);
+    covered_public as f64 / public as f64
+}
+
+/// Sources that each look narrow but together cover most of the internet
+/// (`0.0.0.0/1` and `128.0.0.0/1`) are judged as the internet: per port,
+/// the union of a group's CIDR sources over more than half of the public
+/// IPv4 space is reported as MHA401, like `0.0.0.0/0`.
+fn spread_exposure(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut Diagnostics) {
+    for (index, group) in model.security_groups.iter().enumerate() {
+        if users[index].is_empty() {
+            continue;
+        }
+        let load_balancer_only = users[index].iter().all(|u| matches!(u, ComponentRef::LoadBalancer(_)));
+        for protocol in [Protocol::Tcp, Protocol::Udp] {
+            let rules: Vec<&Ingress> =
+                group.ingress.iter().filter(|r| r.protocol == protocol && matches!(r.source, Peer::Cidr(_))).collect();
+            if rules.is_empty() {
+                continue;
+            }
+            // Elementary port ranges: between consecutive rule boundaries.
+            let mut bounds: Vec<u32> =
+                rules.iter().flat_map(|r| [u32::from(r.from_port), u32::from(r.to_port) + 1]).collect();
+            bounds.sort_unstable();
+            bounds.dedup();
+            let mut reported: Vec<Vec<Span>> = Vec::new();
+            for window in bounds.windows(2) {
+                let (from, to) = (window[0], window[1] - 1);
+                let covering: Vec<&Ingress> = rules
+                    .iter()
+                    .copied()
+                    .filter(|r| u32::from(r.from_port) <= from && to <= u32::from(r.to_port))
+                    .collect();
+                let blocks: Vec<ipnet::Ipv4Net> = covering
+                    .iter()
+                    .filter_map(|r| match r.source {
+                        Peer::Cidr(cidr) => Some(cidr),
+                        _ => None,
+                    })
+                    .collect();
+                let web = protocol == Protocol::Tcp && from == to && (from == 80 || from == 443);
+                let internet_rule = group.ingress.iter().any(|r| {
+                    r.source == Peer::Internet
+                        && r.protocol == protocol
+                        && u32::from(r.from_port) <= from
+                        && to <= u32::from(r.to_port)
+                });
+                if blocks.is_empty() || (load_balancer_only && web) || internet_rule {
+                    continue;
+                }
+                let share = public_share(&blocks);
+                let spans: Vec<Span> = covering.iter().map(|r| r.source_span).collect();
+                if share <= 0.5 || reported.contains(&spans) {
+                    continue;
+                }
+                reported.push(spans);
+                let ports = if from == to { format!("port {from}") } else { format!("ports {from}-{to}") };
+                let mut diagnostic = Diagnostic::new(
+                    Code::OpenToInternet,
+                    format!(
+                        "{} {ports} is open to {:.0}% of the internet in group `{}`",
+                        protocol.as_str(),
+                        share * 100.0,
+                        group.name.text
+                    ),
+                )
+                .primary(covering[0].source_span, "together with the other blocks, most of the internet");
+                for rule in covering.iter().skip(1) {
+                    diagnostic = diagnostic.secondary(rule.source_span, "and this block");
+                }
+                diagnostics.push(diagnostic.secondary(covering[0].port_span, format!("`{}`", covering[0].service)).help(
+                    "these blocks together admit most of the internet, as `internet` would: allow the specific networks that need access (an office, a VPN), or reach the component through the load balancer",
+                ));
+            }
         }
     }
 }
@@ -165,7 +296,9 @@ fn paths(model: &Model, diagnostics: &mut Diagnostics) {
         let (Some(from), Some(to)) = (model.security_groups.get(flow.from), model.security_groups.get(flow.to)) else {
             continue;
         };
-        if admits(model, flow.to, flow.from, flow.port) {
+        // A rule of the group named something unknown: it may be the rule
+        // that allows this flow.
+        if to.incomplete || admits(model, flow.to, flow.from, flow.port) {
             continue;
         }
         let service = &flow.service;
@@ -187,7 +320,7 @@ fn paths(model: &Model, diagnostics: &mut Diagnostics) {
         );
     }
     for lb in &model.load_balancers {
-        let Some(group) = model.security_groups.get(lb.security_group) else { continue };
+        let Some(group) = model.security_groups.get(lb.security_group).filter(|g| !g.incomplete) else { continue };
         let port = if lb.https.is_some() { 443 } else { 80 };
         let open = group.ingress.iter().any(|r| {
             r.source == Peer::Internet && r.protocol == Protocol::Tcp && r.from_port <= port && port <= r.to_port
@@ -218,6 +351,9 @@ fn paths(model: &Model, diagnostics: &mut Diagnostics) {
 /// app servers' groups.
 fn data_tier(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut Diagnostics) {
     let app_groups: Vec<usize> = model.app_servers.iter().map(|a| a.security_group).collect();
+    // App servers whose group is unknown (already reported) may use any
+    // group: no group source can be judged then.
+    let app_group_unknown = app_groups.iter().any(|g| model.security_groups.get(*g).is_none());
     for (index, group) in model.security_groups.iter().enumerate() {
         let Some(data_user) = users[index]
             .iter()
@@ -236,7 +372,7 @@ fn data_tier(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut Diagn
                 continue; // Reported as MHA401 already.
             }
             if let Peer::Group(source) = rule.source
-                && app_groups.contains(&source)
+                && (app_group_unknown || app_groups.contains(&source))
             {
                 continue;
             }
@@ -259,6 +395,11 @@ fn data_tier(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut Diagn
 }
 
 fn unused(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut Diagnostics) {
+    // A component whose group is unknown (already reported) may have meant
+    // any of the unused ones.
+    if placed(model).iter().any(|c| model.security_groups.get(c.security_group).is_none()) {
+        return;
+    }
     for (index, group) in model.security_groups.iter().enumerate() {
         if users[index].is_empty() {
             diagnostics.push(

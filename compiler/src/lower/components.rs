@@ -2,6 +2,7 @@
 
 use super::Ctx;
 use crate::ast::{self, Block, Entry, Expr, ExprKind, PortSpec, SourceSpec};
+use crate::aws::InstanceKind;
 use crate::diagnostics::{Code, Diagnostic, did_you_mean, suggestion_help};
 use crate::model::*;
 use crate::span::Span;
@@ -45,6 +46,7 @@ pub(super) fn deployment(ctx: &mut Ctx<'_>, block: Option<&Block>, file: &ast::F
         return Deployment {
             name: Name { text: "deployment".into(), span: end },
             region: String::new(),
+            region_span: end,
             zones: Vec::new(),
             moodle: String::new(),
             moodle_span: end,
@@ -178,16 +180,20 @@ pub(super) fn deployment(ctx: &mut Ctx<'_>, block: Option<&Block>, file: &ast::F
     if let Some(expr) = value(block, "tags") {
         match &expr.kind {
             ExprKind::Map(entries) => {
+                let mut read = Vec::new();
                 for entry in entries {
                     if let Some(text) = ctx.string(&entry.value) {
-                        tags.push((entry.key.text.clone(), text));
+                        read.push((entry, text));
                     }
                 }
+                ctx.tags(&read, expr.span);
+                tags = read.into_iter().map(|(entry, text)| (entry.key.text.clone(), text)).collect();
             }
             _ => ctx.type_error(expr, "a map of tags ({ Key = \"value\" })"),
         }
     }
-    Deployment { name, region, zones, moodle, moodle_span, profile, tags, span: block.span }
+    let region_span = region_span.unwrap_or(block.head_span());
+    Deployment { name, region, region_span, zones, moodle, moodle_span, profile, tags, span: block.span }
 }
 
 /// `param NAME : TYPE = DEFAULT`.
@@ -225,7 +231,18 @@ pub(super) fn param(ctx: &mut Ctx<'_>, decl: &ast::ParamDecl, _deployment: &Depl
                 None
             }
             (ExprKind::String(text), ParamType::String) => Some(text.clone()),
-            (ExprKind::Number(number), ParamType::Number) => Some(number.to_string()),
+            (ExprKind::Number(number), ParamType::Number) if number.is_finite() => Some(number.to_string()),
+            (ExprKind::Number(_), ParamType::Number) => {
+                ctx.report(
+                    Diagnostic::new(
+                        Code::OutOfRange,
+                        format!("the default of `{}` is too large to be a number", decl.name.text),
+                    )
+                    .primary(expr.span, "beyond the largest number a template can hold (about 1.8e308)")
+                    .help("write a smaller default"),
+                );
+                None
+            }
             _ => {
                 ctx.report(
                     Diagnostic::new(
@@ -530,8 +547,11 @@ pub(super) fn vpn(ctx: &mut Ctx<'_>, block: &Block, network: &Network) -> Vpn {
                 .help("the customer gateway is the internet-facing address of the corporate VPN device; AWS's tunnels cannot reach a private address"),
         );
     }
+    // 2-byte and 4-byte ASNs: CloudFormation takes up to 2,147,483,647 as
+    // `BgpAsn` and the rest, private 4-byte ASNs (4,200,000,000 to
+    // 4,294,967,294) included, as `BgpAsnExtended`; 4,294,967,295 is reserved.
     let bgp_asn =
-        value(block, "bgp_asn").and_then(|e| ctx.integer(e, 1, 2_147_483_647, "the BGP ASN")).unwrap_or(65000) as u32;
+        value(block, "bgp_asn").and_then(|e| ctx.integer(e, 1, 4_294_967_294, "the BGP ASN")).unwrap_or(65000) as u32;
     let mut routes = Vec::new();
     if let Some(expr) = value(block, "routes")
         && let Some(items) = ctx.list(expr, "CIDR blocks")
@@ -605,9 +625,20 @@ fn non_public_reason(address: std::net::Ipv4Addr) -> Option<&'static str> {
 pub(super) fn security_group(ctx: &mut Ctx<'_>, block: &Block) -> SecurityGroup {
     let name = name_of(block);
     let description = value(block, "description")
-        .and_then(|e| ctx.string(e))
+        .and_then(|e| ctx.string(e).map(|d| (d, e.span)))
+        .and_then(|(d, span)| {
+            ctx.aws_property(
+                &d,
+                span,
+                "AWS::EC2::SecurityGroup",
+                "GroupDescription",
+                "a description",
+                "\"Moodle app servers\" (ASCII letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, at most 255)",
+            )
+            .then_some(d)
+        })
         .unwrap_or_else(|| format!("{} security group", name.text));
-    SecurityGroup { name, description, ingress: Vec::new(), egress: Vec::new(), span: block.span }
+    SecurityGroup { name, description, ingress: Vec::new(), egress: Vec::new(), incomplete: false, span: block.span }
 }
 
 /// Resolve the `allow` rules of every security group.
@@ -615,6 +646,7 @@ pub(super) fn resolve_sources(ctx: &mut Ctx<'_>, blocks: &[&Block], model: &mut 
     let services = &stdlib().services.services;
     for (group_index, block) in blocks.iter().enumerate() {
         let mut ingress: Vec<Ingress> = Vec::new();
+        let reported = ctx.diagnostics.len();
         for entry in &block.entries {
             let Entry::Allow(rule) = entry else { continue };
             let mut ports = Vec::new();
@@ -669,7 +701,9 @@ pub(super) fn resolve_sources(ctx: &mut Ctx<'_>, blocks: &[&Block], model: &mut 
                             None => continue,
                         }
                     }
-                    SourceSpec::Name(ident) if ident.text == "internet" => Peer::Internet,
+                    SourceSpec::Name(ident) if crate::schema::SOURCE_WORDS.contains(&ident.text.as_str()) => {
+                        Peer::Internet
+                    }
                     SourceSpec::Name(ident) => {
                         match ctx.resolve(ident, &[SymbolKind::SecurityGroup, SymbolKind::Vpn], "security group or VPN")
                         {
@@ -721,8 +755,13 @@ pub(super) fn resolve_sources(ctx: &mut Ctx<'_>, blocks: &[&Block], model: &mut 
                 }
             }
         }
+        // Any error in the group's rules (an unknown service, port, source
+        // or CIDR block) leaves it incomplete. Warnings (a rule allowed
+        // twice) do not.
+        let incomplete = ctx.diagnostics.errors_since(reported);
         if let Some(group) = model.security_groups.get_mut(group_index) {
             group.ingress = ingress;
+            group.incomplete = incomplete;
         }
     }
 }
@@ -744,8 +783,21 @@ pub(super) fn load_balancer(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> 
     let access_logs = value(block, "access_logs").and_then(|e| ctx.boolean(e)).unwrap_or(true);
 
     let https = nested(block, "https").and_then(|https| {
-        let certificate = value(https, "certificate")
-            .and_then(|e| ctx.string_or_param(e, "ACM certificate ARN for the HTTPS listener"))?;
+        let certificate_expr = value(https, "certificate");
+        let certificate =
+            certificate_expr.and_then(|e| ctx.string_or_param(e, "ACM certificate ARN for the HTTPS listener"))?;
+        if let (StringValue::Literal(arn), Some(expr)) = (&certificate, certificate_expr)
+            && !ctx.aws_property(
+                arn,
+                expr.span,
+                "AWS::ElasticLoadBalancingV2::Listener",
+                "Certificates/*/CertificateArn",
+                "an ACM certificate ARN",
+                "\"arn:aws:acm:us-east-1:123456789012:certificate/...\", or `param.certificate_arn` with `param certificate_arn : string`",
+            )
+        {
+            return None;
+        }
         let redirect = value(https, "redirect_http").map(|e| (ctx.boolean(e), e.span));
         if let Some((Some(false), span)) = redirect {
             ctx.report(
@@ -869,9 +921,10 @@ pub(super) fn app_servers(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Ap
     let security_group = value(block, "security_group").and_then(|e| ctx.group_ref(e)).unwrap_or(usize::MAX);
     let subnets_span = value(block, "subnets").map_or(block.head_span(), |e| e.span);
     let security_group_span = value(block, "security_group").map_or(block.head_span(), |e| e.span);
+    let instance_type_span = value(block, "instance_type").map(|e| e.span);
     let instance_type = value(block, "instance_type")
         .and_then(|e| ctx.string(e).map(|t| (t, e.span)))
-        .and_then(|(t, span)| ctx.instance_type(&t, span, "", &stdlib().instances.ec2_families).then_some(t))
+        .and_then(|(t, span)| ctx.instance_type(&t, span, InstanceKind::Ec2, &model.deployment).then_some(t))
         .unwrap_or_default();
     let image = value(block, "image").and_then(|expr| match &expr.kind {
         ExprKind::Call { name, args } if name.text == "ssm" => match args.as_slice() {
@@ -885,7 +938,9 @@ pub(super) fn app_servers(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Ap
                 None
             }
         },
-        ExprKind::String(id) if id.starts_with("ami-") && id.len() > 4 && id[4..].chars().all(|c| c.is_ascii_hexdigit()) => Some(Image::Ami(id.clone())),
+        ExprKind::String(id) if id.starts_with("ami-") => ctx
+            .aws_property(id, expr.span, "AWS::EC2::LaunchTemplate", "LaunchTemplateData/ImageId", "an AMI id", "\"ami-0123456789abcdef0\"")
+            .then(|| Image::Ami(id.clone())),
         ExprKind::Reference(path) if path.len() == 2 && path[0].text == "param" => {
             let index = ctx.resolve_string_param(expr.span, &path[1])?;
             ctx.describe_param_use(index, "AMI id of the app servers");
@@ -900,6 +955,12 @@ pub(super) fn app_servers(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Ap
             None
         }
     });
+    if let (Some(type_span), Some(Image::Ssm(path)), Some(image_expr)) =
+        (instance_type_span, &image, value(block, "image"))
+        && !instance_type.is_empty()
+    {
+        ctx.architectures_agree((&instance_type, type_span), (path, image_expr.span));
+    }
     let access = value(block, "access")
         .and_then(|e| {
             ctx.choice(e, &[("session_manager", Access::SessionManager), ("none", Access::None)], "access method")
@@ -939,10 +1000,18 @@ pub(super) fn app_servers(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Ap
             Scaling { min: per_zone, max: per_zone, target_cpu: 60.0, span: head, min_span: head, max_span: head }
         }
     };
-    let behind = nested(block, "behind").and_then(|behind| {
-        let label = behind.label.as_ref()?;
-        let ident = ast::Ident { text: label.text.clone(), span: label.span };
-        let (load_balancer, _) = ctx.resolve(&ident, &[SymbolKind::LoadBalancer], "load balancer")?;
+    // A `behind` block whose load balancer is unknown (already reported)
+    // keeps an unresolved index, so no rule concludes that the app servers
+    // are behind no load balancer.
+    let behind = nested(block, "behind").map(|behind| {
+        let load_balancer = behind
+            .label
+            .as_ref()
+            .and_then(|label| {
+                let ident = ast::Ident { text: label.text.clone(), span: label.span };
+                ctx.resolve(&ident, &[SymbolKind::LoadBalancer], "load balancer")
+            })
+            .map_or(usize::MAX, |(index, _)| index);
         let health_check = match value(behind, "health_check").map(|e| (ctx.string(e), e.span)) {
             Some((Some(path), _)) if path.starts_with('/') && path.len() <= 1024 => path,
             Some((Some(_), span)) => {
@@ -955,7 +1024,7 @@ pub(super) fn app_servers(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Ap
             }
             _ => "/".to_string(),
         };
-        Some(Behind { load_balancer, health_check, span: behind.span })
+        Behind { load_balancer, health_check, span: behind.span }
     });
     AppServers {
         name,
@@ -974,52 +1043,23 @@ pub(super) fn app_servers(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Ap
     }
 }
 
-impl Ctx<'_> {
-    /// Validate `prefix + family.size` (`db.r6g.large`), reporting MHA109.
-    pub(super) fn instance_type(&mut self, text: &str, span: Span, prefix: &str, families: &[String]) -> bool {
-        let sizes = &stdlib().instances.sizes;
-        let rest = text.strip_prefix(prefix);
-        let parts = rest.and_then(|r| r.split_once('.'));
-        let family_ok = parts.is_some_and(|(family, _)| families.iter().any(|f| f == family));
-        let size_ok = parts.is_some_and(|(_, size)| sizes.iter().any(|s| s == size));
-        if family_ok && size_ok {
-            return true;
-        }
-        let help = match parts {
-            Some((family, size)) if !family_ok => match did_you_mean(family, families.iter().map(String::as_str)) {
-                Some(best) => format!("did you mean `{prefix}{best}.{size}`?"),
-                None => format!(
-                    "use a current-generation family: {}",
-                    families.iter().take(8).map(|f| format!("{prefix}{f}")).collect::<Vec<_>>().join(", ")
-                ),
-            },
-            Some((family, size)) => match did_you_mean(size, sizes.iter().map(String::as_str)) {
-                Some(best) => format!("did you mean `{prefix}{family}.{best}`?"),
-                None => format!("sizes are {}", sizes.join(", ")),
-            },
-            None => format!(
-                "write `{prefix}FAMILY.SIZE`, such as `{prefix}{}.large`",
-                families.first().map_or("m6i", String::as_str)
-            ),
-        };
-        self.report(
-            Diagnostic::new(Code::InvalidValue, format!("`{text}` is not an instance type mhac knows"))
-                .primary(span, "unknown instance type")
-                .help(help),
-        );
-        false
-    }
-}
-
 /// `database NAME { ... }`.
 pub(super) fn database(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Database {
     let prod = model.deployment.is_prod();
     let name = name_of(block);
     let engine_expr = value(block, "engine");
-    let (engine, version) = engine_expr.and_then(|expr| ctx.engine(expr)).unwrap_or((Engine::Mysql, String::new()));
+    let engine_read = engine_expr.and_then(|expr| ctx.engine(expr));
+    let engine_known = engine_read.is_some();
+    let (engine, version) = engine_read.unwrap_or((Engine::Mysql, String::new()));
+    let engine_span = engine_expr.map_or(block.head_span(), |e| e.span);
+    // The class is judged against the engine's offer only when the engine
+    // is known: a wrong engine is reported once, not again through its class.
     let class = value(block, "class")
         .and_then(|e| ctx.string(e).map(|t| (t, e.span)))
-        .and_then(|(t, span)| ctx.instance_type(&t, span, "db.", &stdlib().instances.db_families).then_some(t))
+        .and_then(|(t, span)| {
+            let kind = if engine_known { InstanceKind::Rds(engine.as_str()) } else { InstanceKind::Rds("mysql") };
+            (!engine_known || ctx.instance_type(&t, span, kind, &model.deployment)).then_some(t)
+        })
         .unwrap_or_default();
     let storage_gb =
         value(block, "storage_gb").and_then(|e| ctx.integer(e, 20, 65536, "the storage size")).unwrap_or(100) as u32;
@@ -1055,20 +1095,8 @@ pub(super) fn database(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Datab
     let performance_insights = value(block, "performance_insights").and_then(|e| ctx.boolean(e)).unwrap_or(true);
     let db_name = value(block, "name").and_then(|e| ctx.string(e).map(|n| (n, e.span)));
     let db_name = match db_name {
-        Some((n, span))
-            if n.is_empty()
-                || n.len() > 63
-                || !n.starts_with(|c: char| c.is_ascii_alphabetic())
-                || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-        {
-            ctx.report(
-                Diagnostic::new(Code::InvalidValue, format!("`{n}` cannot name a database"))
-                    .primary(span, "invalid database name")
-                    .help("use letters, digits and `_`, starting with a letter, at most 63 characters"),
-            );
-            "moodle".to_string()
-        }
-        Some((n, _)) => n,
+        Some((n, span)) if !engine_known || ctx.db_name(&n, span, engine.as_str(), engine_span) => n,
+        Some(_) => "moodle".to_string(),
         None => "moodle".to_string(),
     };
     let username = value(block, "username").and_then(|e| ctx.string(e).map(|n| (n, e.span)));
@@ -1118,7 +1146,7 @@ pub(super) fn database(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Datab
         performance_insights,
         db_name,
         username,
-        engine_span: engine_expr.map_or(block.head_span(), |e| e.span),
+        engine_span,
         span: block.span,
     }
 }
@@ -1209,6 +1237,11 @@ impl Ctx<'_> {
                 return None;
             }
         };
+        let version_span = args.first().map_or(expr.span, |arg| arg.span);
+        if !self.rds_engine_version(engine.as_str(), &version, version_span) {
+            // The engine is known; only its version is not.
+            return Some((engine, String::new()));
+        }
         Some((engine, version))
     }
 }
@@ -1258,10 +1291,12 @@ pub(super) fn cache(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Cache {
             )
         })
         .unwrap_or(CacheEngine::Redis);
-    let version = value(block, "version").and_then(|e| ctx.string(e));
+    let version = value(block, "version")
+        .and_then(|e| ctx.string(e).map(|v| (v, e.span)))
+        .and_then(|(v, span)| ctx.cache_engine_version(engine.as_str(), &v, span).then_some(v));
     let node_type = value(block, "node_type")
         .and_then(|e| ctx.string(e).map(|t| (t, e.span)))
-        .and_then(|(t, span)| ctx.instance_type(&t, span, "cache.", &stdlib().instances.cache_families).then_some(t))
+        .and_then(|(t, span)| ctx.instance_type(&t, span, InstanceKind::Cache, &model.deployment).then_some(t))
         .unwrap_or_else(|| "cache.t4g.medium".to_string());
     let tier = value(block, "subnets").and_then(|e| ctx.tier_ref(e, &model.network)).unwrap_or(usize::MAX);
     let security_group = value(block, "security_group").and_then(|e| ctx.group_ref(e)).unwrap_or(usize::MAX);
@@ -1335,13 +1370,7 @@ pub(super) fn monitoring(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Mon
         };
         for item in items {
             let Some(address) = ctx.string(item) else { continue };
-            let valid = address.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-                    && !address.contains(char::is_whitespace)
-            });
+            let valid = is_email(&address);
             if valid {
                 notify.push(address);
                 notify_spans.push(item.span);
@@ -1349,7 +1378,7 @@ pub(super) fn monitoring(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Mon
                 ctx.report(
                     Diagnostic::new(Code::InvalidEmail, format!("`{address}` is not an email address"))
                         .primary(item.span, "alarms are sent by email to this address")
-                        .help("write an address such as \"ops@example.edu\""),
+                        .help("write one address such as \"ops@example.edu\": one `@`, a local part of letters, digits and !#$%&'*+/=?^_`{|}~- (dots between them), and a domain of dot-separated labels ending in a top-level domain"),
                 );
             }
         }
@@ -1447,8 +1476,13 @@ impl Ctx<'_> {
             );
             return None;
         };
+        // An app server group whose `behind` names an unknown load balancer
+        // may have meant this one: no conclusion from it.
+        let unresolved_behind =
+            model.app_servers.iter().any(|app| app.behind.as_ref().is_some_and(|b| b.load_balancer == usize::MAX));
         if def.dimensions.iter().any(|d| d == "TargetGroup")
             && let ComponentRef::LoadBalancer(lb) = component
+            && !unresolved_behind
             && !model.app_servers.iter().any(|app| app.behind.as_ref().is_some_and(|b| b.load_balancer == lb))
         {
             self.report(
@@ -1464,6 +1498,14 @@ impl Ctx<'_> {
                     "put app servers behind it: `behind {} {{ ... }}` in an app_servers block",
                     component_ident.text
                 )),
+            );
+            return None;
+        }
+        if !rule.threshold.is_finite() {
+            self.report(
+                Diagnostic::new(Code::OutOfRange, "the alarm threshold is too large to be a number")
+                    .primary(rule.threshold_span, "beyond the largest number CloudWatch stores (about 1.8e308)")
+                    .help("write the threshold as a number CloudWatch can compare with, such as 10 or 0.5"),
             );
             return None;
         }
@@ -1527,4 +1569,56 @@ pub(super) fn state(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> RemoteSt
     let region = value(block, "region").and_then(|e| ctx.string(e)).unwrap_or_else(|| model.deployment.region.clone());
     let lock_table = value(block, "lock_table").and_then(|e| ctx.string(e));
     RemoteState { bucket, key, region, lock_table, span: block.span }
+}
+
+/// Whether `address` is an email address SNS can deliver to: one `@`; a
+/// local part of at most 64 characters, RFC 5322 dot-atom text (letters,
+/// digits and ``!#$%&'*+/=?^_`{|}~-``, dots only between them); a domain of
+/// at most 253 characters in two or more labels of letters, digits and
+/// inner hyphens, the last one alphabetic.
+fn is_email(address: &str) -> bool {
+    let Some((local, domain)) = address.split_once('@') else { return false };
+    let atom = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local.split('.').all(|part| !part.is_empty() && part.chars().all(atom));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |label: &&str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let domain_ok = domain.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(label_ok)
+        && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+    local_ok && domain_ok
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn email_addresses() {
+        for good in ["ops@example.edu", "a.b+alerts@mail.example.co.uk", "x_y-z@ex-ample.org"] {
+            assert!(super::is_email(good), "{good}");
+        }
+        for bad in [
+            "ops@@example.edu",
+            "ops@example",
+            "@example.edu",
+            "ops@.example.edu",
+            "a..b@example.edu",
+            "ops@example.edu.",
+            "o ps@example.edu",
+            "ops@exa_mple.edu",
+            "ops@-example.edu",
+            "ops@example.123",
+            "ops@example.edu@x.org",
+            ".ops@example.edu",
+        ] {
+            assert!(!super::is_email(bad), "{bad}");
+        }
+    }
 }

@@ -16,6 +16,7 @@
 //! reported (see `crate::compile`).
 
 mod components;
+mod facts;
 mod values;
 
 use crate::ast::{self, Block, Entry, Item};
@@ -44,6 +45,7 @@ pub fn lower(file: &ast::File, diagnostics: &mut Diagnostics, symbols: &mut Symb
             })
             .collect(),
         broken_kinds: file.broken.iter().map(|item| item.kind.text.clone()).collect(),
+        unknown_param_reference: false,
     };
     let mut blocks: BTreeMap<&str, Vec<&Block>> = BTreeMap::new();
     let mut param_decls = Vec::new();
@@ -173,6 +175,9 @@ pub(crate) struct Ctx<'a> {
     /// Kinds of the top-level items that have a syntax error: a missing
     /// `deployment` or `network` block of such a kind is not reported.
     broken_kinds: std::collections::BTreeSet<String>,
+    /// Whether a `param.NAME` named no parameter (reported): it may have
+    /// meant one that then looks unused.
+    unknown_param_reference: bool,
 }
 
 impl Ctx<'_> {
@@ -182,6 +187,19 @@ impl Ctx<'_> {
 
     /// Declare a top-level name, reporting a duplicate.
     fn declare(&mut self, kind: SymbolKind, index: usize, name: &str, span: Span, full_span: Span) {
+        if schema::SOURCE_WORDS.contains(&name) {
+            self.report(
+                Diagnostic::new(
+                    Code::ReservedWord,
+                    format!("`{name}` is a reserved word and cannot name a {}", kind.describe()),
+                )
+                .primary(
+                    span,
+                    format!("`allow ... from {name}` means anywhere on the internet, never this {}", kind.describe()),
+                )
+                .help(format!("rename it, such as `{name}_{}`", kind.keyword())),
+            );
+        }
         if let Some(existing) = self.names.get(name) {
             let first = self.symbols.symbols[existing.symbol].span;
             let first_kind = existing.kind;
@@ -291,6 +309,7 @@ impl Ctx<'_> {
             }
             None if self.broken_names.contains(&format!("param.{}", name.text)) => None,
             None => {
+                self.unknown_param_reference = true;
                 let candidates: Vec<&str> = self.params.iter().map(|(p, _)| p.name.text.as_str()).collect();
                 self.report(
                     Diagnostic::new(Code::UnknownName, format!("unknown parameter `{}`", name.text))
@@ -354,8 +373,9 @@ impl Ctx<'_> {
                 param
             })
             .collect();
-        // A parameter may be used by an item that did not parse.
-        if !self.broken_kinds.is_empty() {
+        // A parameter may be used by an item that did not parse, or be the
+        // one a misspelt reference meant.
+        if !self.broken_kinds.is_empty() || self.unknown_param_reference {
             unused.clear();
         }
         for (name, _) in unused {
