@@ -8,8 +8,8 @@ use mhac_compiler::diagnostics::Code;
 use std::path::Path;
 use std::process::Output;
 
-const ERROR_FIXTURE: &str = "tests/fixtures/diagnostics/MHA305_single_az.mha";
-const WARNING_FIXTURE: &str = "tests/fixtures/diagnostics/MHA503_no_session_store.mha";
+const ERROR_FIXTURE: &str = "compiler/tests/fixtures/diagnostics/MHA305_single_az.mha";
+const WARNING_FIXTURE: &str = "compiler/tests/fixtures/diagnostics/MHA503_no_session_store.mha";
 
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")

@@ -11,6 +11,7 @@
 
 use crate::ast::Comparator;
 use crate::span::Span;
+use crate::symbols::SymbolKind;
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 
@@ -81,6 +82,27 @@ pub struct Model {
     pub monitoring: Monitoring,
     /// Terraform remote state, if declared.
     pub state: Option<RemoteState>,
+}
+
+impl Model {
+    /// The name of a component (tiers are named through their network).
+    pub fn component_name(&self, component: ComponentRef) -> Option<&Name> {
+        let index = component.index;
+        match component.kind {
+            SymbolKind::Deployment => Some(&self.deployment.name),
+            SymbolKind::Param => self.params.get(index).map(|p| &p.name),
+            SymbolKind::Network => Some(&self.network.name),
+            SymbolKind::Tier => self.network.tiers.get(index).map(|t| &t.name),
+            SymbolKind::Vpn => self.vpns.get(index).map(|c| &c.name),
+            SymbolKind::SecurityGroup => self.security_groups.get(index).map(|c| &c.name),
+            SymbolKind::LoadBalancer => self.load_balancers.get(index).map(|c| &c.name),
+            SymbolKind::AppServers => self.app_servers.get(index).map(|c| &c.name),
+            SymbolKind::Database => self.databases.get(index).map(|c| &c.name),
+            SymbolKind::FileSystem => self.file_systems.get(index).map(|c| &c.name),
+            SymbolKind::Cache => self.caches.get(index).map(|c| &c.name),
+            SymbolKind::ObjectStorage => self.buckets.get(index).map(|c| &c.name),
+        }
+    }
 }
 
 /// How strict the rules are.
@@ -419,23 +441,22 @@ pub struct SecurityGroup {
     pub span: Span,
 }
 
-/// A component that uses subnets and a security group.
+/// A component: its kind (the one enum of component kinds,
+/// [`SymbolKind`]) and its index in the model's list of that kind
+/// (`SymbolKind::LoadBalancer` → [`Model::load_balancers`], ...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ComponentRef {
-    /// [`Model::load_balancers`].
-    LoadBalancer(usize),
-    /// [`Model::app_servers`].
-    AppServers(usize),
-    /// [`Model::databases`].
-    Database(usize),
-    /// [`Model::file_systems`].
-    FileSystem(usize),
-    /// [`Model::caches`].
-    Cache(usize),
-    /// [`Model::buckets`].
-    Bucket(usize),
-    /// [`Model::vpns`].
-    Vpn(usize),
+pub struct ComponentRef {
+    /// What it is.
+    pub kind: SymbolKind,
+    /// Its index among the components of its kind.
+    pub index: usize,
+}
+
+impl ComponentRef {
+    /// The component of `kind` at `index`.
+    pub fn new(kind: SymbolKind, index: usize) -> ComponentRef {
+        ComponentRef { kind, index }
+    }
 }
 
 /// HTTPS on a load balancer.

@@ -34,6 +34,22 @@ pub enum SymbolKind {
 }
 
 impl SymbolKind {
+    /// Every kind, in the order the language documents them.
+    pub const ALL: &'static [SymbolKind] = &[
+        SymbolKind::Deployment,
+        SymbolKind::Param,
+        SymbolKind::Network,
+        SymbolKind::Tier,
+        SymbolKind::Vpn,
+        SymbolKind::SecurityGroup,
+        SymbolKind::LoadBalancer,
+        SymbolKind::AppServers,
+        SymbolKind::Database,
+        SymbolKind::FileSystem,
+        SymbolKind::Cache,
+        SymbolKind::ObjectStorage,
+    ];
+
     /// The kinds an `alarm` may watch: those with metrics.
     pub const ALARMABLE: &'static [SymbolKind] = &[
         SymbolKind::LoadBalancer,
@@ -63,20 +79,33 @@ impl SymbolKind {
         }
     }
 
-    /// The kind for a top-level block keyword.
+    /// The kind of a named component block (`network`, `vpn`, ...,
+    /// `object_storage`): the kinds that share the component namespace.
     pub fn from_keyword(keyword: &str) -> Option<SymbolKind> {
-        Some(match keyword {
-            "network" => SymbolKind::Network,
-            "vpn" => SymbolKind::Vpn,
-            "security_group" => SymbolKind::SecurityGroup,
-            "load_balancer" => SymbolKind::LoadBalancer,
-            "app_servers" => SymbolKind::AppServers,
-            "database" => SymbolKind::Database,
-            "file_system" => SymbolKind::FileSystem,
-            "cache" => SymbolKind::Cache,
-            "object_storage" => SymbolKind::ObjectStorage,
-            _ => return None,
-        })
+        SymbolKind::ALL.iter().copied().find(|kind| kind.is_component() && kind.keyword() == keyword)
+    }
+
+    /// The kind a block keyword defines, if it defines a symbol
+    /// (`deployment`, `tier` and `param` too).
+    pub fn from_block(keyword: &str) -> Option<SymbolKind> {
+        SymbolKind::ALL.iter().copied().find(|kind| kind.keyword() == keyword)
+    }
+
+    /// Whether the kind is a named top-level component, in the one
+    /// namespace components share.
+    pub fn is_component(self) -> bool {
+        match self {
+            SymbolKind::Deployment | SymbolKind::Param | SymbolKind::Tier => false,
+            SymbolKind::Network
+            | SymbolKind::Vpn
+            | SymbolKind::SecurityGroup
+            | SymbolKind::LoadBalancer
+            | SymbolKind::AppServers
+            | SymbolKind::Database
+            | SymbolKind::FileSystem
+            | SymbolKind::Cache
+            | SymbolKind::ObjectStorage => true,
+        }
     }
 
     /// The kind in words (`security group`).

@@ -29,15 +29,26 @@ pub fn symbols(doc: &Document, encoding: Encoding) -> Vec<DocumentSymbol> {
         .collect()
 }
 
+/// The outline kind of a block: components by their kind, other blocks
+/// (`https`, `scaling`, `monitoring`, ...) as properties.
 fn kind_of(block_kind: &str) -> SymbolKind {
-    match block_kind {
-        "deployment" => SymbolKind::MODULE,
-        "network" => SymbolKind::NAMESPACE,
-        "tier" => SymbolKind::STRUCT,
-        "vpn" => SymbolKind::INTERFACE,
-        "security_group" => SymbolKind::CLASS,
-        "load_balancer" | "app_servers" | "database" | "file_system" | "cache" | "object_storage" => SymbolKind::OBJECT,
-        _ => SymbolKind::PROPERTY,
+    use mhac_compiler::symbols::SymbolKind as Kind;
+    match Kind::from_block(block_kind) {
+        Some(Kind::Deployment) => SymbolKind::MODULE,
+        Some(Kind::Network) => SymbolKind::NAMESPACE,
+        Some(Kind::Tier) => SymbolKind::STRUCT,
+        Some(Kind::Vpn) => SymbolKind::INTERFACE,
+        Some(Kind::SecurityGroup) => SymbolKind::CLASS,
+        Some(Kind::Param) => SymbolKind::CONSTANT,
+        Some(
+            Kind::LoadBalancer
+            | Kind::AppServers
+            | Kind::Database
+            | Kind::FileSystem
+            | Kind::Cache
+            | Kind::ObjectStorage,
+        ) => SymbolKind::OBJECT,
+        None => SymbolKind::PROPERTY,
     }
 }
 

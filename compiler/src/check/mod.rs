@@ -19,6 +19,7 @@ mod security;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::*;
 use crate::span::Span;
+use crate::symbols::SymbolKind;
 
 /// Run every rule over the model and derive the egress rules.
 pub fn check(model: &mut Model, diagnostics: &mut Diagnostics) {
@@ -68,7 +69,7 @@ pub(crate) fn placed(model: &Model) -> Vec<Placed<'_>> {
     let mut all = Vec::new();
     for (i, c) in model.load_balancers.iter().enumerate() {
         all.push(Placed {
-            component: ComponentRef::LoadBalancer(i),
+            component: ComponentRef::new(SymbolKind::LoadBalancer, i),
             name: &c.name,
             what: "load balancer",
             tier: c.tier,
@@ -78,7 +79,7 @@ pub(crate) fn placed(model: &Model) -> Vec<Placed<'_>> {
     }
     for (i, c) in model.app_servers.iter().enumerate() {
         all.push(Placed {
-            component: ComponentRef::AppServers(i),
+            component: ComponentRef::new(SymbolKind::AppServers, i),
             name: &c.name,
             what: "app servers",
             tier: c.tier,
@@ -88,7 +89,7 @@ pub(crate) fn placed(model: &Model) -> Vec<Placed<'_>> {
     }
     for (i, c) in model.databases.iter().enumerate() {
         all.push(Placed {
-            component: ComponentRef::Database(i),
+            component: ComponentRef::new(SymbolKind::Database, i),
             name: &c.name,
             what: "database",
             tier: c.tier,
@@ -98,7 +99,7 @@ pub(crate) fn placed(model: &Model) -> Vec<Placed<'_>> {
     }
     for (i, c) in model.file_systems.iter().enumerate() {
         all.push(Placed {
-            component: ComponentRef::FileSystem(i),
+            component: ComponentRef::new(SymbolKind::FileSystem, i),
             name: &c.name,
             what: "file system",
             tier: c.tier,
@@ -108,7 +109,7 @@ pub(crate) fn placed(model: &Model) -> Vec<Placed<'_>> {
     }
     for (i, c) in model.caches.iter().enumerate() {
         all.push(Placed {
-            component: ComponentRef::Cache(i),
+            component: ComponentRef::new(SymbolKind::Cache, i),
             name: &c.name,
             what: "cache",
             tier: c.tier,

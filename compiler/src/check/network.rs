@@ -4,6 +4,7 @@
 use super::placed;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::*;
+use crate::symbols::SymbolKind;
 
 /// Addresses AWS reserves in every subnet (network, router, DNS, future, broadcast).
 const RESERVED_PER_SUBNET: u64 = 5;
@@ -86,7 +87,7 @@ fn egress(model: &Model, diagnostics: &mut Diagnostics) {
     let network = &model.network;
     let required: &[Endpoint] = &[Endpoint::Ssm, Endpoint::SsmMessages, Endpoint::Ec2Messages, Endpoint::S3];
     for component in placed(model) {
-        let ComponentRef::AppServers(index) = component.component else { continue };
+        let ComponentRef { kind: SymbolKind::AppServers, index } = component.component else { continue };
         let Some(tier) = network.tiers.get(component.tier) else { continue };
         let via_nat = tier.kind == TierKind::Private && network.nat != NatMode::None;
         if tier.kind == TierKind::Public || via_nat {

@@ -4,6 +4,7 @@
 use super::placed;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::*;
+use crate::symbols::SymbolKind;
 
 /// The span of the deployment's zone list, from its first to its last zone.
 fn zones_span(deployment: &Deployment) -> crate::span::Span {
@@ -15,8 +16,8 @@ pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
     let tiers = &model.network.tiers;
     for component in placed(model) {
         let Some(tier) = tiers.get(component.tier) else { continue };
-        match component.component {
-            ComponentRef::LoadBalancer(_) => {
+        match component.component.kind {
+            SymbolKind::LoadBalancer => {
                 if tier.kind != TierKind::Public {
                     diagnostics.push(
                         Diagnostic::new(
@@ -51,9 +52,7 @@ pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
                 }
             }
         }
-        if let ComponentRef::Database(_) = component.component
-            && tier.subnets.len() < 2
-        {
+        if component.component.kind == SymbolKind::Database && tier.subnets.len() < 2 {
             diagnostics.push(
                 Diagnostic::new(
                     Code::DatabaseOneZone,

@@ -6,6 +6,7 @@ use super::{placed, service_for_port};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::*;
 use crate::span::Span;
+use crate::symbols::SymbolKind;
 
 pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
     let users = group_users(model);
@@ -39,7 +40,7 @@ fn exposure(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut Diagno
         if users[index].is_empty() {
             continue;
         }
-        let load_balancer_only = users[index].iter().all(|u| matches!(u, ComponentRef::LoadBalancer(_)));
+        let load_balancer_only = users[index].iter().all(|u| u.kind == SymbolKind::LoadBalancer);
         for rule in group.ingress.iter().filter(|r| r.source == Peer::Internet) {
             if load_balancer_only && is_web_port(rule) {
                 continue;
@@ -124,7 +125,7 @@ fn spread_exposure(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut
         if users[index].is_empty() {
             continue;
         }
-        let load_balancer_only = users[index].iter().all(|u| matches!(u, ComponentRef::LoadBalancer(_)));
+        let load_balancer_only = users[index].iter().all(|u| u.kind == SymbolKind::LoadBalancer);
         for protocol in [Protocol::Tcp, Protocol::Udp] {
             let rules: Vec<&Ingress> =
                 group.ingress.iter().filter(|r| r.protocol == protocol && matches!(r.source, Peer::Cidr(_))).collect();
@@ -357,16 +358,13 @@ fn data_tier(model: &Model, users: &[Vec<ComponentRef>], diagnostics: &mut Diagn
     for (index, group) in model.security_groups.iter().enumerate() {
         let Some(data_user) = users[index]
             .iter()
-            .find(|u| matches!(u, ComponentRef::Database(_) | ComponentRef::Cache(_) | ComponentRef::FileSystem(_)))
+            .find(|u| matches!(u.kind, SymbolKind::Database | SymbolKind::Cache | SymbolKind::FileSystem))
         else {
             continue;
         };
-        let what = match data_user {
-            ComponentRef::Database(i) => format!("database `{}`", model.databases[*i].name.text),
-            ComponentRef::Cache(i) => format!("cache `{}`", model.caches[*i].name.text),
-            ComponentRef::FileSystem(i) => format!("file system `{}`", model.file_systems[*i].name.text),
-            _ => String::new(),
-        };
+        let what = model
+            .component_name(*data_user)
+            .map_or_else(String::new, |name| format!("{} `{}`", data_user.kind.describe(), name.text));
         for rule in &group.ingress {
             if rule.source == Peer::Internet {
                 continue; // Reported as MHA401 already.

@@ -1453,16 +1453,10 @@ impl Ctx<'_> {
                 return None;
             }
         };
-        let (component, kind_key) = match kind {
-            SymbolKind::LoadBalancer => (ComponentRef::LoadBalancer(index), "load_balancer"),
-            SymbolKind::AppServers => (ComponentRef::AppServers(index), "app_servers"),
-            SymbolKind::Database => (ComponentRef::Database(index), "database"),
-            SymbolKind::FileSystem => (ComponentRef::FileSystem(index), "file_system"),
-            SymbolKind::Cache => (ComponentRef::Cache(index), "cache"),
-            SymbolKind::ObjectStorage => (ComponentRef::Bucket(index), "object_storage"),
-            _ => (ComponentRef::Vpn(index), "vpn"),
-        };
-        let metrics = &stdlib().metrics.components[kind_key];
+        let component = ComponentRef::new(kind, index);
+        // Alarms resolve only to `SymbolKind::ALARMABLE` kinds, each of which
+        // has its metrics in the stdlib (a test holds the two together).
+        let metrics = stdlib().metrics.components.get(kind.keyword())?;
         let Some(def) = metrics.get(&metric_ident.text) else {
             let names: Vec<&str> = metrics.keys().map(String::as_str).collect();
             self.report(
@@ -1481,7 +1475,7 @@ impl Ctx<'_> {
         let unresolved_behind =
             model.app_servers.iter().any(|app| app.behind.as_ref().is_some_and(|b| b.load_balancer == usize::MAX));
         if def.dimensions.iter().any(|d| d == "TargetGroup")
-            && let ComponentRef::LoadBalancer(lb) = component
+            && let ComponentRef { kind: SymbolKind::LoadBalancer, index: lb } = component
             && !unresolved_behind
             && !model.app_servers.iter().any(|app| app.behind.as_ref().is_some_and(|b| b.load_balancer == lb))
         {

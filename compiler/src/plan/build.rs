@@ -10,9 +10,7 @@ use super::identity::{
     ports_label, route_digits, tf_only, zone_id,
 };
 use super::{decisions, *};
-use crate::model::{
-    Access, CacheEngine, CheckedModel, ComponentRef, Image, Model, Name, NatMode, Peer, StringValue, TierKind,
-};
+use crate::model::{Access, CacheEngine, CheckedModel, Image, Model, Name, NatMode, Peer, StringValue, TierKind};
 use crate::stdlib::stdlib;
 use crate::symbols::SymbolKind;
 use std::collections::BTreeSet;
@@ -1098,23 +1096,23 @@ impl<'m> Builder<'m> {
     /// One dimension of an alarm's metric, resolved to the measured part.
     fn dimension(&self, alarm: &crate::model::Alarm, kind: &str) -> Option<(String, DimensionValue)> {
         let model = self.model;
-        let (name, value) = match (alarm.component, kind) {
-            (ComponentRef::LoadBalancer(i), "LoadBalancer") => {
+        let (name, value) = match ((alarm.component.kind, alarm.component.index), kind) {
+            ((SymbolKind::LoadBalancer, i), "LoadBalancer") => {
                 ("LoadBalancer", DimensionValue::LoadBalancer(*self.load_balancers.get(i)?))
             }
-            (ComponentRef::LoadBalancer(i), "TargetGroup") => {
+            ((SymbolKind::LoadBalancer, i), "TargetGroup") => {
                 ("TargetGroup", DimensionValue::TargetGroup((*self.target_groups.get(i)?)?))
             }
-            (ComponentRef::AppServers(i), "AutoScalingGroupName") => {
+            ((SymbolKind::AppServers, i), "AutoScalingGroupName") => {
                 ("AutoScalingGroupName", DimensionValue::AutoScalingGroup(*self.auto_scaling_groups.get(i)?))
             }
-            (ComponentRef::Database(i), "DBInstanceIdentifier") => {
+            ((SymbolKind::Database, i), "DBInstanceIdentifier") => {
                 ("DBInstanceIdentifier", DimensionValue::DbInstance(*self.databases.get(i)?))
             }
-            (ComponentRef::FileSystem(i), "FileSystemId") => {
+            ((SymbolKind::FileSystem, i), "FileSystemId") => {
                 ("FileSystemId", DimensionValue::FileSystem(*self.file_systems.get(i)?))
             }
-            (ComponentRef::Cache(i), "ReplicationGroupId" | "CacheClusterId") => {
+            ((SymbolKind::Cache, i), "ReplicationGroupId" | "CacheClusterId") => {
                 let part = *self.caches.get(i)?;
                 // Memcached clusters are measured per cluster, not per
                 // replication group.
@@ -1124,15 +1122,17 @@ impl<'m> Builder<'m> {
                     ("ReplicationGroupId", DimensionValue::ReplicationGroup(part))
                 }
             }
-            (ComponentRef::Bucket(i), "BucketName") => ("BucketName", DimensionValue::Bucket(*self.buckets.get(i)?)),
-            (ComponentRef::Bucket(_), "StorageType") => {
+            ((SymbolKind::ObjectStorage, i), "BucketName") => {
+                ("BucketName", DimensionValue::Bucket(*self.buckets.get(i)?))
+            }
+            ((SymbolKind::ObjectStorage, _), "StorageType") => {
                 // Object counts are reported for all storage classes
                 // together, sizes per class.
                 let storage =
                     if alarm.metric.metric == "NumberOfObjects" { "AllStorageTypes" } else { "StandardStorage" };
                 ("StorageType", DimensionValue::Fixed(storage.to_string()))
             }
-            (ComponentRef::Vpn(i), "VpnId") => ("VpnId", DimensionValue::VpnConnection(*self.vpn_connections.get(i)?)),
+            ((SymbolKind::Vpn, i), "VpnId") => ("VpnId", DimensionValue::VpnConnection(*self.vpn_connections.get(i)?)),
             _ => return None,
         };
         Some((name.to_string(), value))

@@ -1,0 +1,333 @@
+//! Diagnostics: a failing fixture per code, a snapshot of each fixture's
+//! rendering, and the checks that keep codes, fixtures, snapshots and
+//! explanations in step (`cargo test -p mhac-compiler`).
+//!
+//! Fixtures live in `compiler/tests/fixtures/diagnostics/`, named after the
+//! code they demonstrate: `MHA305_single_az.mha`, `MHA305_dev.mha`. A fixture
+//! whose name ends in `_dev` uses `profile = dev` and shows the code relaxed
+//! to a warning. Snapshots live in `compiler/tests/snapshots/`.
+
+use mhac_compiler::diagnostics::{Code, DevProfile, Diagnostic, Severity};
+use mhac_compiler::render::{self, HumanOptions};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+const FIXTURES: &str = "tests/fixtures/diagnostics";
+const SNAPSHOTS: &str = "tests/snapshots";
+const EXPLANATIONS: &str = "explanations";
+
+/// The compiler crate's directory.
+fn crate_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The repository root (the examples).
+fn repository() -> PathBuf {
+    crate_root().join("..")
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Every fixture, sorted.
+fn fixtures() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(crate_root().join(FIXTURES))
+        .expect("the fixtures directory exists")
+        .map(|entry| entry.expect("a readable directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "mha"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The code a fixture's name claims: `MHA305_single_az.mha` → MHA305.
+fn claimed_code(path: &Path) -> Option<Code> {
+    let name = file_name(path);
+    Code::parse(name.split(['_', '.']).next().unwrap_or_default())
+}
+
+/// Codes reported when a deployment is planned or applied, not by `check`.
+fn is_deployment_code(code: Code) -> bool {
+    code.as_str().starts_with("MHA8")
+}
+
+/// A fixture compiled the way `mhac check` compiles a file (decoding
+/// included): its text and diagnostics. The fixtures of deployment-time
+/// codes (MHA8xx) are also checked the way `mhac plan` and `apply` check a
+/// deployment before calling AWS, with no parameter values given.
+fn load(path: &Path) -> (String, Vec<Diagnostic>) {
+    let bytes = std::fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let (text, mut compilation) = mhac_compiler::compile_bytes(&bytes);
+    if claimed_code(path).is_some_and(is_deployment_code) {
+        let extra = mhac_compiler::params::missing_values(compilation.model(), |_| false);
+        compilation.diagnostics.extend(extra);
+    }
+    (text, compilation.diagnostics)
+}
+
+/// The codes a source text raises, at deployment time for MHA8xx codes.
+fn codes_of(text: &str, code: Code) -> BTreeSet<Code> {
+    let compilation = mhac_compiler::compile(text);
+    let mut codes: BTreeSet<Code> = compilation.diagnostics.iter().map(|d| d.code).collect();
+    if is_deployment_code(code) {
+        codes.extend(mhac_compiler::params::missing_values(compilation.model(), |_| false).iter().map(|d| d.code));
+    }
+    codes
+}
+
+/// What a fixture's snapshot holds: the source, then every diagnostic as
+/// `mhac check` renders it without colour at 80 columns.
+fn render(path: &Path) -> String {
+    let (text, diagnostics) = load(path);
+    let name = file_name(path);
+    let options = HumanOptions { color: false, width: 80 };
+    format!("----- SOURCE\n{}----- DIAGNOSTICS\n{}", text, render::human_all(&diagnostics, &name, &text, options))
+}
+
+#[test]
+fn fixtures_render_as_snapshotted() {
+    insta::glob!("fixtures/diagnostics/*.mha", |path| {
+        insta::assert_snapshot!(render(path));
+    });
+}
+
+#[test]
+fn every_fixture_emits_the_code_in_its_name() {
+    let mut problems = Vec::new();
+    for path in fixtures() {
+        let name = file_name(&path);
+        let Some(code) = claimed_code(&path) else {
+            problems.push(format!("{name}: the name does not start with a known code (MHA###_what.mha)"));
+            continue;
+        };
+        let (_, diagnostics) = load(&path);
+        let emitted: Vec<_> = diagnostics.iter().filter(|d| d.code == code).collect();
+        if emitted.is_empty() {
+            let found: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+            problems.push(format!("{name}: does not emit {code} (emits {found:?})"));
+            continue;
+        }
+        // `_dev` fixtures show the profile relaxing the code; the others the
+        // code at its full (prod) severity.
+        let expected = if name.ends_with("_dev.mha") {
+            if code.dev_profile() != DevProfile::Relaxed {
+                problems.push(format!("{name}: a _dev fixture for {code}, which profile = dev does not relax"));
+            }
+            Severity::Warning
+        } else {
+            code.severity()
+        };
+        if emitted.iter().any(|d| d.severity != expected) {
+            problems.push(format!("{name}: {code} is not reported as {expected}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_code_has_a_fixture_a_snapshot_and_an_explanation() {
+    let mut by_code: BTreeMap<Code, Vec<String>> = BTreeMap::new();
+    for path in fixtures() {
+        if let Some(code) = claimed_code(&path) {
+            by_code.entry(code).or_default().push(file_name(&path));
+        }
+    }
+    let snapshots: BTreeSet<String> = std::fs::read_dir(crate_root().join(SNAPSHOTS))
+        .expect("the snapshots directory exists")
+        .map(|entry| file_name(&entry.expect("a readable directory entry").path()))
+        .filter_map(|name| {
+            name.strip_prefix("diagnostics__fixtures_render_as_snapshotted@")
+                .and_then(|rest| rest.strip_suffix(".snap"))
+                .map(str::to_string)
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for code in Code::ALL {
+        match by_code.get(code) {
+            None => problems.push(format!("{code}: no fixture in {FIXTURES}")),
+            Some(names) => {
+                for name in names.iter().filter(|name| !snapshots.contains(*name)) {
+                    problems.push(format!("{code}: no snapshot for {name} (run the tests with INSTA_UPDATE=new)"));
+                }
+            }
+        }
+        if code.dev_profile() == DevProfile::Relaxed
+            && !by_code.get(code).is_some_and(|names| names.iter().any(|n| n.ends_with("_dev.mha")))
+        {
+            problems.push(format!("{code}: profile = dev relaxes it, and no _dev fixture shows that"));
+        }
+        problems.extend(explanation_problems(*code));
+    }
+    let fixture_names: BTreeSet<String> = fixtures().iter().map(|p| file_name(p)).collect();
+    for snapshot in snapshots.difference(&fixture_names) {
+        problems.push(format!("the snapshot of {snapshot} has no fixture: delete it"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_explanation_file_is_for_a_known_code() {
+    let mut problems = Vec::new();
+    for entry in std::fs::read_dir(crate_root().join(EXPLANATIONS)).expect("the explanations directory exists") {
+        let path = entry.expect("a readable directory entry").path();
+        let name = file_name(&path);
+        match name.strip_suffix(".md").and_then(Code::parse) {
+            Some(code) if code.as_str() == name.trim_end_matches(".md") => {}
+            _ => problems.push(format!("compiler/{EXPLANATIONS}/{name} explains no code mhac has")),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The fenced `mha` blocks of a Markdown text, in order.
+fn mha_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_end()) {
+            (None, "```mha") => current = Some(String::new()),
+            (Some(block), "```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+/// What is wrong with a code's explanation: its shape (title, example,
+/// profile line, length), and whether its example is real: the failing
+/// snippet is part of one of the code's fixtures, and putting the fixed
+/// snippet in its place makes the code go away without raising another.
+fn explanation_problems(code: Code) -> Vec<String> {
+    let text = code.explanation();
+    let mut problems = Vec::new();
+    let title = format!("# {code}: {}", code.title());
+    if text.lines().next() != Some(title.as_str()) {
+        problems.push(format!("{code}: the explanation's first line is not `{title}`"));
+    }
+    let lines = text.lines().count();
+    if !(12..=60).contains(&lines) {
+        problems.push(format!("{code}: the explanation has {lines} lines; write 15 to 40"));
+    }
+    match text.lines().filter(|l| l.starts_with("Profile: ")).collect::<Vec<_>>().as_slice() {
+        [line] => {
+            let relaxed = line.contains("relaxes") && line.contains("warning");
+            match code.dev_profile() {
+                DevProfile::Relaxed if !relaxed => problems
+                    .push(format!("{code}: the Profile line must say that profile = dev relaxes it to a warning")),
+                DevProfile::Same if line.contains("relaxes") => {
+                    problems.push(format!("{code}: the Profile line says the profile relaxes a code it does not"))
+                }
+                _ => {}
+            }
+        }
+        _ => problems.push(format!("{code}: the explanation needs exactly one line starting `Profile: `")),
+    }
+    let blocks = mha_blocks(text);
+    let [failing, fixed, ..] = blocks.as_slice() else {
+        problems.push(format!("{code}: the explanation needs a failing ```mha example and its fix"));
+        return problems;
+    };
+    // The one code whose failing input cannot be shown as text.
+    if code == Code::InvalidInput {
+        return problems;
+    }
+    let fixture = fixtures().into_iter().filter(|p| claimed_code(p) == Some(code)).find_map(|path| {
+        let source = std::fs::read_to_string(&path).ok()?;
+        source.contains(failing.as_str()).then_some(source)
+    });
+    let Some(source) = fixture else {
+        problems.push(format!("{code}: the failing example is not an excerpt of any of its fixtures:\n{failing}"));
+        return problems;
+    };
+    let before = codes_of(&source, code);
+    let fixed_source = source.replacen(failing.as_str(), fixed, 1);
+    let after = codes_of(&fixed_source, code);
+    if after.contains(&code) {
+        problems.push(format!("{code}: the fixed example still emits {code}"));
+    }
+    let new: Vec<_> = after.difference(&before).collect();
+    if !new.is_empty() {
+        problems.push(format!("{code}: the fixed example raises {new:?}"));
+    }
+    problems
+}
+
+/// A syntax error in a block is reported once: the block is broken, not
+/// missing, so nothing else says its name is unknown, that the file has no
+/// such block, or that what it would have used or supplied is absent.
+#[test]
+fn a_block_with_a_syntax_error_is_broken_not_missing() {
+    let example = std::fs::read_to_string(repository().join("examples/moodle.mha")).expect("example");
+    let breakages = [
+        ("security_group db { allow mysql from web }", "security_group db { allow mysql frm web }"),
+        ("security_group web { allow http from alb }", "security_group web { allow http from alb"),
+        ("  cidr      = 10.0.0.0/16", "  cidr      = = 10.0.0.0/16"),
+        ("  region  = \"us-east-1\"", "  region  = \"us-east-1"),
+        ("cache sessions { engine = redis,", "cache sessions { engine = redis,,"),
+        ("file_system dataroot { subnets = main.app,", "file_system dataroot { subnets = main.app,,"),
+        ("param certificate_arn : string", "param certificate_arn : : string"),
+        (
+            "load_balancer front {\n  subnets        = main.public",
+            "load_balancer front {\n  subnets        main.public",
+        ),
+        ("  backup_days    = 7\n", "  backup_days    = 7 days\n"),
+    ];
+    let mut problems = Vec::new();
+    for (from, to) in breakages {
+        assert_eq!(example.matches(from).count(), 1, "{from}");
+        let broken = example.replacen(from, to, 1);
+        let codes: Vec<&str> = mhac_compiler::compile(&broken).diagnostics.iter().map(|d| d.code.as_str()).collect();
+        if codes != ["MHA001"] {
+            problems.push(format!("{to:?}: {codes:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// An unresolved name is reported once, where it is written: the value is
+/// poisoned, and no later rule draws a conclusion from its absence (that a
+/// group is unused, that data is reachable from outside the app tier, that
+/// a path is missing, that app servers are behind no load balancer).
+#[test]
+fn an_unresolved_name_yields_exactly_one_error() {
+    let example = std::fs::read_to_string(repository().join("examples/moodle.mha")).expect("example");
+    let typos = [
+        ("security_group = web", "security_group = app_gs"),
+        ("security_group = alb", "security_group = alb_gs"),
+        ("security_group = db", "security_group = db_gs"),
+        ("subnets = main.app, security_group = fs", "subnets = main.app, security_group = fs_gs"),
+        ("subnets = main.data, security_group = kv", "subnets = main.data, security_group = kv_gs"),
+        ("subnets        = main.app", "subnets        = main.aap"),
+        ("subnets        = main.public", "subnets        = mian.public"),
+        ("subnets        = main.data", "subnets        = main.dta"),
+        ("behind front", "behind frnt"),
+        ("allow http from alb", "allow http from abl"),
+        ("allow mysql from web", "allow mysql from wbe"),
+        ("allow mysql from web", "allow mysqll from web"),
+        ("allow nfs from web", "allow tcp 99999 from web"),
+        ("allow redis from web", "allow redis from 10.0.0.0/33"),
+        ("network          = main", "network          = mian"),
+        ("reach            = [app, data]", "reach            = [app, dta]"),
+        ("certificate = param.certificate_arn", "certificate = param.certificat_arn"),
+        ("alarm moodle_db.cpu", "alarm moodle_dbb.cpu"),
+        ("alarm front.target_5xx", "alarm frnt.target_5xx"),
+    ];
+    let mut problems = Vec::new();
+    for (from, to) in typos {
+        assert!(example.contains(from), "{from}");
+        let source = example.replacen(from, to, 1);
+        let codes: Vec<&str> = mhac_compiler::compile(&source).diagnostics.iter().map(|d| d.code.as_str()).collect();
+        if codes.len() != 1 {
+            problems.push(format!("{to:?}: {codes:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
