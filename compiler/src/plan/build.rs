@@ -1096,44 +1096,63 @@ impl<'m> Builder<'m> {
     /// One dimension of an alarm's metric, resolved to the measured part.
     fn dimension(&self, alarm: &crate::model::Alarm, kind: &str) -> Option<(String, DimensionValue)> {
         let model = self.model;
-        let (name, value) = match ((alarm.component.kind, alarm.component.index), kind) {
-            ((SymbolKind::LoadBalancer, i), "LoadBalancer") => {
-                ("LoadBalancer", DimensionValue::LoadBalancer(*self.load_balancers.get(i)?))
-            }
-            ((SymbolKind::LoadBalancer, i), "TargetGroup") => {
-                ("TargetGroup", DimensionValue::TargetGroup((*self.target_groups.get(i)?)?))
-            }
-            ((SymbolKind::AppServers, i), "AutoScalingGroupName") => {
-                ("AutoScalingGroupName", DimensionValue::AutoScalingGroup(*self.auto_scaling_groups.get(i)?))
-            }
-            ((SymbolKind::Database, i), "DBInstanceIdentifier") => {
-                ("DBInstanceIdentifier", DimensionValue::DbInstance(*self.databases.get(i)?))
-            }
-            ((SymbolKind::FileSystem, i), "FileSystemId") => {
-                ("FileSystemId", DimensionValue::FileSystem(*self.file_systems.get(i)?))
-            }
-            ((SymbolKind::Cache, i), "ReplicationGroupId" | "CacheClusterId") => {
-                let part = *self.caches.get(i)?;
-                // Memcached clusters are measured per cluster, not per
-                // replication group.
-                if model.caches.get(i)?.engine == CacheEngine::Memcached {
-                    ("CacheClusterId", DimensionValue::CacheCluster(part))
-                } else {
-                    ("ReplicationGroupId", DimensionValue::ReplicationGroup(part))
+        let i = alarm.component.index;
+        // Every kind has its arm: a new kind an alarm may watch must say how
+        // its dimensions resolve (a test resolves every metric of the stdlib).
+        let (name, value) = match alarm.component.kind {
+            SymbolKind::LoadBalancer => match kind {
+                "LoadBalancer" => ("LoadBalancer", DimensionValue::LoadBalancer(*self.load_balancers.get(i)?)),
+                "TargetGroup" => ("TargetGroup", DimensionValue::TargetGroup((*self.target_groups.get(i)?)?)),
+                _ => return None,
+            },
+            SymbolKind::AppServers => match kind {
+                "AutoScalingGroupName" => {
+                    ("AutoScalingGroupName", DimensionValue::AutoScalingGroup(*self.auto_scaling_groups.get(i)?))
                 }
-            }
-            ((SymbolKind::ObjectStorage, i), "BucketName") => {
-                ("BucketName", DimensionValue::Bucket(*self.buckets.get(i)?))
-            }
-            ((SymbolKind::ObjectStorage, _), "StorageType") => {
+                _ => return None,
+            },
+            SymbolKind::Database => match kind {
+                "DBInstanceIdentifier" => ("DBInstanceIdentifier", DimensionValue::DbInstance(*self.databases.get(i)?)),
+                _ => return None,
+            },
+            SymbolKind::FileSystem => match kind {
+                "FileSystemId" => ("FileSystemId", DimensionValue::FileSystem(*self.file_systems.get(i)?)),
+                _ => return None,
+            },
+            SymbolKind::Cache => match kind {
+                "ReplicationGroupId" | "CacheClusterId" => {
+                    let part = *self.caches.get(i)?;
+                    // Memcached clusters are measured per cluster, not per
+                    // replication group.
+                    if model.caches.get(i)?.engine == CacheEngine::Memcached {
+                        ("CacheClusterId", DimensionValue::CacheCluster(part))
+                    } else {
+                        ("ReplicationGroupId", DimensionValue::ReplicationGroup(part))
+                    }
+                }
+                _ => return None,
+            },
+            SymbolKind::ObjectStorage => match kind {
+                "BucketName" => ("BucketName", DimensionValue::Bucket(*self.buckets.get(i)?)),
                 // Object counts are reported for all storage classes
                 // together, sizes per class.
-                let storage =
-                    if alarm.metric.metric == "NumberOfObjects" { "AllStorageTypes" } else { "StandardStorage" };
-                ("StorageType", DimensionValue::Fixed(storage.to_string()))
-            }
-            ((SymbolKind::Vpn, i), "VpnId") => ("VpnId", DimensionValue::VpnConnection(*self.vpn_connections.get(i)?)),
-            _ => return None,
+                "StorageType" => {
+                    let storage =
+                        if alarm.metric.metric == "NumberOfObjects" { "AllStorageTypes" } else { "StandardStorage" };
+                    ("StorageType", DimensionValue::Fixed(storage.to_string()))
+                }
+                _ => return None,
+            },
+            SymbolKind::Vpn => match kind {
+                "VpnId" => ("VpnId", DimensionValue::VpnConnection(*self.vpn_connections.get(i)?)),
+                _ => return None,
+            },
+            // Kinds no alarm may watch (`SymbolKind::ALARMABLE`).
+            SymbolKind::Deployment
+            | SymbolKind::Param
+            | SymbolKind::Network
+            | SymbolKind::Tier
+            | SymbolKind::SecurityGroup => return None,
         };
         Some((name.to_string(), value))
     }
@@ -1240,5 +1259,55 @@ pub fn partition(region: &str) -> &'static str {
         "aws-cn"
     } else {
         "aws"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::PartKind;
+    use crate::stdlib::stdlib;
+    use crate::symbols::SymbolKind;
+
+    /// Every metric of every kind an alarm may watch resolves all its
+    /// dimensions: an alarm on each, over the example that has one
+    /// component of every such kind, has every dimension its metric lists.
+    #[test]
+    fn every_metric_resolves_its_dimensions() {
+        let example = include_str!("../../../examples/moodle.mha");
+        let components = [
+            (SymbolKind::LoadBalancer, "front"),
+            (SymbolKind::AppServers, "moodle"),
+            (SymbolKind::Database, "moodle_db"),
+            (SymbolKind::FileSystem, "dataroot"),
+            (SymbolKind::Cache, "sessions"),
+            (SymbolKind::ObjectStorage, "moodledata"),
+            (SymbolKind::Vpn, "corporate"),
+        ];
+        assert_eq!(components.len(), SymbolKind::ALARMABLE.len());
+        let mut alarms = String::new();
+        let mut expected = Vec::new();
+        for (kind, name) in components {
+            for (key, metric) in &stdlib().metrics.components[kind.keyword()] {
+                let duration = if metric.period == Some(86_400) { "1d" } else { "5m" };
+                alarms.push_str(&format!("  alarm {name}.{key} < 1 for {duration}\n"));
+                expected.push((format!("{name}_{key}_low"), metric.dimensions.len()));
+            }
+        }
+        let source = example.replacen("monitoring {\n", &format!("monitoring {{\n{alarms}"), 1);
+        let compilation = crate::compile(&source);
+        let errors: Vec<String> =
+            compilation.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
+        let plan = compilation.plan().unwrap_or_else(|| panic!("{errors:#?}"));
+        for (name, dimensions) in expected {
+            let alarm = plan
+                .parts
+                .iter()
+                .find_map(|part| match &part.kind {
+                    PartKind::Alarm(alarm) if alarm.name == name => Some(alarm),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("no alarm {name}"));
+            assert_eq!(alarm.dimensions.len(), dimensions, "{name}: {:?}", alarm.dimensions);
+        }
     }
 }
