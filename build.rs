@@ -41,6 +41,7 @@ fn main() {
         ("tool_checkov", on_path("checkov").is_some(), "checkov (PyPI)", true),
         ("tool_moto", on_path("moto_server").is_some(), "moto[server] (PyPI)", true),
         ("tool_jsonschema", python_imports("jsonschema"), "jsonschema (PyPI)", true),
+        ("tool_tf_stub", python_imports("tf"), "tf (PyPI), the offline Terraform provider stand-in", true),
         ("tool_terraform", on_path("terraform").is_some(), "terraform", false),
         (
             "tool_node",

@@ -163,7 +163,7 @@ pub(crate) fn web_acl(b: &mut Builder<'_>, id: PartId, waf: &WebAcl) {
     let mut acl = Resource::new(
         "AWS::WAFv2::WebACL",
         json!({
-            "Description": format!("{}: web ACL of load balancer {}", b.plan.deployment.name, waf.load_balancer),
+            "Description": waf.description,
             "Scope": "REGIONAL",
             "DefaultAction": { "Allow": {} },
             "Rules": rules,

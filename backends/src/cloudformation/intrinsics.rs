@@ -110,7 +110,15 @@ impl Resource {
         self
     }
 
-    fn into_value(self) -> Value {
+    fn into_value(mut self) -> Value {
+        // A deployment without tags gives resources that take only its
+        // tags an empty list, which some types refuse (a WAF web ACL's
+        // `Tags` has at least one item): leave the property out instead.
+        if let Some(properties) = self.properties.as_object_mut()
+            && properties.get("Tags").is_some_and(|tags| tags.as_array().is_some_and(Vec::is_empty))
+        {
+            properties.remove("Tags");
+        }
         let mut out = Map::new();
         out.insert("Type".into(), json!(self.ty));
         if !self.depends_on.is_empty() {

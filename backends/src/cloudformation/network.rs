@@ -222,16 +222,18 @@ pub(crate) fn vpn_gateway(b: &mut Builder<'_>, id: PartId, gateway: &VpnGateway)
     b.add(id, &cfn_attachment(own), attachment);
 }
 
+/// The largest ASN `BgpAsn` takes; larger (private 4-byte) ASNs go in
+/// `BgpAsnExtended`.
+const MAX_BGP_ASN: u32 = 2_147_483_647;
+
 pub(crate) fn customer_gateway(b: &mut Builder<'_>, id: PartId, gateway: &CustomerGateway) {
-    let resource = Resource::new(
-        "AWS::EC2::CustomerGateway",
-        json!({
-            "Type": "ipsec.1",
-            "BgpAsn": gateway.bgp_asn,
-            "IpAddress": gateway.address.to_string(),
-            "Tags": b.tags(Some(b.name_tag(&[gateway.vpn.as_str()]))),
-        }),
-    );
+    let asn_key = if gateway.bgp_asn > MAX_BGP_ASN { "BgpAsnExtended" } else { "BgpAsn" };
+    let mut properties = serde_json::Map::new();
+    properties.insert("Type".into(), json!("ipsec.1"));
+    properties.insert(asn_key.into(), json!(gateway.bgp_asn));
+    properties.insert("IpAddress".into(), json!(gateway.address.to_string()));
+    properties.insert("Tags".into(), b.tags(Some(b.name_tag(&[gateway.vpn.as_str()]))));
+    let resource = Resource::new("AWS::EC2::CustomerGateway", Value::Object(properties));
     b.add(id, b.id(id), resource);
 }
 

@@ -229,7 +229,7 @@ pub fn web_acl(doc: &mut Doc<'_>, id: PartId, waf: &WebAcl) {
     }
     let mut acl = Res::resource("aws_wafv2_web_acl", doc.name(id))
         .attr("name", doc.physical(&[name], 128))
-        .attr("description", format!("load balancer {name}: managed rule groups of the source"))
+        .attr("description", waf.description.as_str())
         .attr("scope", "REGIONAL")
         .block(Block::builder("default_action").add_block(empty("allow")).build())
         .blocks(rules)

@@ -79,19 +79,31 @@ pub fn rule(doc: &mut Doc<'_>, id: PartId, rule: &Rule) {
             }
         }
     }
-    let redirecting = match &doc.plan.part(rule.group).kind {
-        PartKind::SecurityGroup(group) => group.redirecting_load_balancer.as_deref(),
+    let group = match &doc.plan.part(rule.group).kind {
+        PartKind::SecurityGroup(group) => Some(group),
         _ => None,
     };
-    if let (Some(lb), Direction::Ingress, RulePeer::Internet, 80, 80) =
-        (redirecting, rule.direction, &rule.peer, rule.from_port, rule.to_port)
-    {
-        res = res.skip(
-            "CKV_AWS_260",
-            format!(
-                "port 80 is open to the internet only to redirect to HTTPS: listener aws_lb_listener.{lb}_http answers every request with a 301 to port 443"
-            ),
-        );
+    let opens_http = rule.direction == Direction::Ingress
+        && rule.peer == RulePeer::Internet
+        && rule.from_port <= 80
+        && 80 <= rule.to_port;
+    match group {
+        Some(group) if opens_http && group.http_redirects && group.redirecting_load_balancer.is_some() => {
+            let lb = group.redirecting_load_balancer.as_deref().unwrap_or_default();
+            res = res.skip(
+                "CKV_AWS_260",
+                format!(
+                    "port 80 is open to the internet only to redirect to HTTPS: listener aws_lb_listener.{lb}_http answers every request with a 301 to port 443"
+                ),
+            );
+        }
+        Some(group) if opens_http && !group.http_redirects => {
+            res = res.skip(
+                "CKV_AWS_260",
+                "the load balancer serves plain HTTP because the source has no https block (allowed by the dev profile, MHA604)",
+            );
+        }
+        _ => {}
     }
     doc.add(id, area, res);
 }

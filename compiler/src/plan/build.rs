@@ -731,6 +731,7 @@ impl<'m> Builder<'m> {
                             })
                             .collect(),
                         metric_base: decisions::waf_metric_base(model, &lb.name),
+                        description: decisions::waf_description(&model.deployment.name.text, name),
                     }),
                 );
                 self.add(

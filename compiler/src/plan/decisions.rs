@@ -139,3 +139,35 @@ pub const FLOW_LOG_AGGREGATION: u32 = 60;
 pub const KEY_DELETION_WINDOW: u32 = 30;
 /// Seconds a new instance has before its health checks count.
 pub const HEALTH_CHECK_GRACE: u32 = 300;
+
+/// A WAF web ACL's description: letters, digits, spaces and `+=:#@/-,.`
+/// only (the pattern WAF and its CloudFormation schema enforce); any other
+/// character (`_`, letters outside ASCII) becomes `-`, and the text starts
+/// and ends with an allowed character other than a space or `+`.
+pub fn waf_description(deployment: &str, load_balancer: &str) -> String {
+    let text = format!("{deployment}: web ACL of load balancer {load_balancer}");
+    let allowed = |c: char| c.is_ascii_alphanumeric() || " +=:#@/-,.".contains(c);
+    let mut out: String = text.chars().map(|c| if allowed(c) { c } else { '-' }).collect();
+    out.truncate(256);
+    let edge_ok = |c: char| c != ' ' && c != '+';
+    if !out.starts_with(edge_ok) {
+        out.insert(0, 'w');
+    }
+    if !out.ends_with(edge_ok) {
+        out.push('.');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waf_descriptions_use_allowed_characters_only() {
+        assert_eq!(waf_description("moodle-prod", "front"), "moodle-prod: web ACL of load balancer front");
+        assert_eq!(waf_description("moodle-prød", "front_door1"), "moodle-pr-d: web ACL of load balancer front-door1");
+        let long = waf_description(&"x".repeat(300), "lb");
+        assert!(long.len() <= 257 && long.chars().all(|c| c.is_ascii()));
+    }
+}

@@ -867,6 +867,9 @@ pub struct WebAcl {
     pub managed: Vec<ManagedRuleGroup>,
     /// The base of its metric names.
     pub metric_base: String,
+    /// What the console shows: the deployment and the load balancer, in the
+    /// characters WAF accepts in a description.
+    pub description: String,
 }
 
 /// A web ACL's association.
