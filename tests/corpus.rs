@@ -83,12 +83,19 @@ const VARIANTS: &[Variant] = &[
             ("=main", "net_01"),
         ],
     },
-    Variant { name: "no_tags", base: MOODLE, edits: &[("  tags    = { Project = \"moodle\", Environment = \"prod\" }\n", "")] },
+    Variant {
+        name: "no_tags",
+        base: MOODLE,
+        edits: &[("  tags    = { Project = \"moodle\", Environment = \"prod\" }\n", "")],
+    },
     Variant {
         name: "unicode",
         base: MOODLE,
         edits: &[
-            ("{ Project = \"moodle\", Environment = \"prod\" }", "{ Projekt = \"Mööd-le Zürich\", Owner = \"Zoë Ōtsuka\" }"),
+            (
+                "{ Project = \"moodle\", Environment = \"prod\" }",
+                "{ Projekt = \"Mööd-le Zürich\", Owner = \"Zoë Ōtsuka\" }",
+            ),
             ("notify = \"ops@example.edu\"", "notify = [\"ops@example.edu\", \"moodle-admins+alarms@example.edu\"]"),
         ],
     },
@@ -98,7 +105,10 @@ const VARIANTS: &[Variant] = &[
         edits: &[
             ("instance_type  = \"m6i.large\"", "instance_type  = \"m7g.large\""),
             ("al2023-ami-kernel-default-x86_64", "al2023-ami-kernel-default-arm64"),
-            ("certificate = param.certificate_arn", "certificate = \"arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b\""),
+            (
+                "certificate = param.certificate_arn",
+                "certificate = \"arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b\"",
+            ),
             ("param certificate_arn : string  # ACM certificate, supplied at build or apply time\n", ""),
         ],
     },
@@ -107,15 +117,24 @@ const VARIANTS: &[Variant] = &[
         base: THREE,
         edits: &[
             ("  waf { managed = [common, php], allow_large_uploads = true }\n", "  access_logs = false\n"),
-            ("  engine         = postgres(\"16\")", "  engine         = postgres(\"16\")\n  multi_az       = false\n  encrypted      = false"),
+            (
+                "  engine         = postgres(\"16\")",
+                "  engine         = postgres(\"16\")\n  multi_az       = false\n  encrypted      = false",
+            ),
         ],
     },
     Variant {
         name: "ami_and_no_nat",
         base: SEED,
         edits: &[
-            ("image          = ssm(\"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64\")", "image          = \"ami-0123456789abcdef0\""),
-            ("  nat = per_zone\n", "  nat = none\n  endpoints = [s3, ssm, ssmmessages, ec2messages, logs, monitoring]\n"),
+            (
+                "image          = ssm(\"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64\")",
+                "image          = \"ami-0123456789abcdef0\"",
+            ),
+            (
+                "  nat = per_zone\n",
+                "  nat = none\n  endpoints = [s3, ssm, ssmmessages, ec2messages, logs, monitoring]\n",
+            ),
         ],
     },
     Variant {
@@ -132,10 +151,16 @@ const VARIANTS: &[Variant] = &[
         name: "no_optional_blocks",
         base: MOODLE,
         edits: &[
-            ("  waf {\n    managed             = [common, known_bad_inputs, sqli, php, ip_reputation]\n    rate_limit          = 2000\n    allow_large_uploads = true\n  }\n", ""),
+            (
+                "  waf {\n    managed             = [common, known_bad_inputs, sqli, php, ip_reputation]\n    rate_limit          = 2000\n    allow_large_uploads = true\n  }\n",
+                "",
+            ),
             ("  shield = advanced\n", ""),
             ("object_storage moodledata { versioning = true }  # file pool (tool_objectfs)\n", ""),
-            ("  alarm front.target_5xx > 10 for 5m\n  alarm moodle_db.cpu > 80 for 10m\n  alarm front.unhealthy_hosts >= 1 for 2m\n", ""),
+            (
+                "  alarm front.target_5xx > 10 for 5m\n  alarm moodle_db.cpu > 80 for 10m\n  alarm front.unhealthy_hosts >= 1 for 2m\n",
+                "",
+            ),
             ("  flow_logs = true\n", ""),
         ],
     },
@@ -143,7 +168,10 @@ const VARIANTS: &[Variant] = &[
         name: "single_nat_endpoints_valkey",
         base: MOODLE,
         edits: &[
-            ("nat       = per_zone", "nat       = single\n  endpoints = [s3, ssm, ssmmessages, ec2messages, logs, monitoring, secretsmanager, kms]"),
+            (
+                "nat       = per_zone",
+                "nat       = single\n  endpoints = [s3, ssm, ssmmessages, ec2messages, logs, monitoring, secretsmanager, kms]",
+            ),
             ("engine = redis", "engine = valkey"),
             ("allow redis from web", "allow valkey from web"),
         ],
@@ -157,11 +185,18 @@ const VARIANTS: &[Variant] = &[
                 "cache sessions { engine = redis, subnets = main.data, security_group = kv }",
                 "cache sessions { engine = redis, subnets = main.data, security_group = kv }\ncache muc { engine = memcached, subnets = main.data, security_group = mc, use = application }",
             ),
-            ("security_group kv { allow redis from web }", "security_group kv { allow redis from web }\nsecurity_group mc { allow memcached from web }"),
+            (
+                "security_group kv { allow redis from web }",
+                "security_group kv { allow redis from web }\nsecurity_group mc { allow memcached from web }",
+            ),
         ],
     },
     Variant { name: "seed", base: SEED, edits: &[] },
-    Variant { name: "seed_no_tags_dev", base: SEED, edits: &[("  tags    = { Project = \"moodle\" }\n", ""), ("profile = prod", "profile = dev")] },
+    Variant {
+        name: "seed_no_tags_dev",
+        base: SEED,
+        edits: &[("  tags    = { Project = \"moodle\" }\n", ""), ("profile = prod", "profile = dev")],
+    },
     Variant { name: "three_zones", base: THREE, edits: &[] },
     Variant {
         name: "three_zones_prod_mysql",
@@ -175,7 +210,10 @@ const VARIANTS: &[Variant] = &[
     Variant {
         name: "three_zones_no_https",
         base: THREE,
-        edits: &[("  https { certificate = param.certificate_arn }\n", ""), ("allow https, http from internet", "allow http from internet")],
+        edits: &[
+            ("  https { certificate = param.certificate_arn }\n", ""),
+            ("allow https, http from internet", "allow http from internet"),
+        ],
     },
     Variant { name: "equivalence_variant", base: "tests/data/equivalence-variant.mha", edits: &[] },
     Variant { name: "terraform_variant", base: "tests/data/terraform-variant.mha", edits: &[] },
@@ -239,7 +277,8 @@ fn build_corpus(dir: &Path) -> Vec<String> {
         std::fs::create_dir_all(&cfn).expect("cfn directory");
         std::fs::write(cfn.join(format!("{name}.json")), mhac_backends::cloudformation::to_json(&template.body))
             .expect("written");
-        let output = mhac_backends::terraform::generate(plan, &Default::default()).expect("the Terraform configuration");
+        let output =
+            mhac_backends::terraform::generate(plan, &Default::default()).expect("the Terraform configuration");
         let tf = dir.join("tf").join(&name);
         std::fs::create_dir_all(&tf).expect("tf directory");
         for file in &output.files {
@@ -263,7 +302,10 @@ fn checkov_failures(stdout: &[u8], stderr: &[u8]) -> (Vec<String>, u64) {
     for report in &reports {
         passed += report["summary"]["passed"].as_u64().unwrap_or(0);
         for check in report["results"]["failed_checks"].as_array().into_iter().flatten() {
-            failed.push(format!("{} {} {} ({})", check["file_path"], check["check_id"], check["resource"], check["check_name"]));
+            failed.push(format!(
+                "{} {} {} ({})",
+                check["file_path"], check["check_id"], check["resource"], check["check_name"]
+            ));
         }
     }
     (failed, passed)
@@ -320,7 +362,10 @@ fn checkov_fails_nothing_in_the_corpus() {
 
 #[test]
 #[cfg_attr(not(tool_terraform), ignore = "needs terraform on PATH")]
-#[cfg_attr(not(tool_tf_stub), ignore = "needs the PyPI package tf (the offline provider stand-in): scripts/test installs it")]
+#[cfg_attr(
+    not(tool_tf_stub),
+    ignore = "needs the PyPI package tf (the offline provider stand-in): scripts/test installs it"
+)]
 fn terraform_validates_every_corpus_configuration() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let accepted = build_corpus(dir.path());
@@ -343,7 +388,10 @@ fn terraform_validates_every_corpus_configuration() {
     let config = dir.path().join("dev.tfrc");
     std::fs::write(
         &config,
-        format!("provider_installation {{\n  dev_overrides {{\n    \"hashicorp/aws\" = \"{}\"\n  }}\n  direct {{}}\n}}\n", plugins.display()),
+        format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"hashicorp/aws\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            plugins.display()
+        ),
     )
     .expect("CLI configuration written");
     let schema = support::root().join("tests/data/aws-provider-schema.json");
@@ -368,7 +416,8 @@ fn terraform_validates_every_corpus_configuration() {
             .current_dir(&tf)
             .output()
             .expect("terraform validate runs");
-        let text = format!("{}{}", String::from_utf8_lossy(&validate.stdout), String::from_utf8_lossy(&validate.stderr));
+        let text =
+            format!("{}{}", String::from_utf8_lossy(&validate.stdout), String::from_utf8_lossy(&validate.stderr));
         if !validate.status.success() || !text.contains("Success!") {
             failures.push(format!("{name}: terraform validate:\n{text}"));
         }

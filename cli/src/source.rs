@@ -25,5 +25,5 @@ impl Source {
 pub fn load(path: &Path) -> Result<Source, String> {
     let bytes = std::fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     let (text, compilation) = mhac_compiler::compile_bytes(&bytes);
-    Ok(Source { name: path.display().to_string(), text, compilation })
+    Ok(Source { name: path.display().to_string(), text, compilation: mhac_backends::printable(compilation) })
 }

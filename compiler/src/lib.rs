@@ -95,6 +95,16 @@ impl Compilation {
         self
     }
 
+    /// Add diagnostics found outside the compiler proper (a printed value
+    /// AWS would refuse): an error among them withdraws the checked model
+    /// and its plan, so nothing is built.
+    pub fn reject(mut self, diagnostics: Vec<Diagnostic>) -> Compilation {
+        let error = diagnostics.iter().any(Diagnostic::is_error);
+        self.diagnostics.extend(diagnostics);
+        self.diagnostics.sort_by_key(|d| (d.span().start, d.span().end, d.code));
+        if error { self.unchecked() } else { self }
+    }
+
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)

@@ -60,6 +60,7 @@ impl Document {
     pub fn new(version: i32, text: String) -> Document {
         // The text is kept whole even when it is too large to compile.
         let (_, compilation) = mhac_compiler::compile_bytes(text.as_bytes());
+        let compilation = mhac_backends::printable(compilation);
         let index = LineIndex::new(&text);
         Document { version, text, index, compilation }
     }

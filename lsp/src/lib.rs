@@ -5,8 +5,8 @@
 //! its diagnostics published before the following message is read (each
 //! document version gets exactly one `publishDiagnostics`). Documents are
 //! synchronised in full; each change recompiles the whole text with
-//! [`mhac_compiler::compile_bytes`], the function `mhac check` uses, so the
-//! editor shows exactly what `check` prints.
+//! [`mhac_compiler::compile_bytes`] and [`mhac_backends::printable`], as
+//! `mhac check` does, so the editor shows exactly what `check` prints.
 //!
 //! What it offers: diagnostics, hover (resolved meaning of names, schema
 //! docs of keys and blocks), go to definition, references, rename (with

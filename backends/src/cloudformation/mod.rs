@@ -21,7 +21,10 @@ mod intrinsics;
 mod monitoring;
 mod network;
 mod security;
+mod validate;
 mod yaml;
+
+pub use validate::validate;
 
 use intrinsics::{Builder, get_att, r};
 use mhac_compiler::model::ParamType;

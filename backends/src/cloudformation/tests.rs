@@ -262,3 +262,22 @@ fn every_reference_resolves() {
         }
     }
 }
+
+/// The printed values pass their resource schemas on every source here, and
+/// a value that would not is reported at its source component.
+#[test]
+fn printed_values_are_checked_against_the_resource_schemas() {
+    for source in [MOODLE, SEED, THREE_ZONES, EVERYTHING] {
+        let problems = validate(&template(&checked(source)));
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+    let mut template = template(&checked(MOODLE));
+    template.body["Resources"]["WebSecurityGroup"]["Properties"]["GroupDescription"] = json!("tab\there");
+    template.body["Resources"]["FrontTargetGroup"]["Properties"]["Port"] = json!(70000);
+    let problems = validate(&template);
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    let at = |id: &str| template.origins[id].span;
+    assert!(problems.iter().any(|d| d.span() == at("WebSecurityGroup") && d.message.contains("GroupDescription")));
+    assert!(problems.iter().any(|d| d.span() == at("FrontTargetGroup") && d.message.contains("above the largest")));
+    assert!(problems.iter().all(|d| d.code.as_str() == "MHA119" && d.help.is_some()));
+}

@@ -255,7 +255,10 @@ pub fn customer_gateway(doc: &mut Doc<'_>, id: PartId, gateway: &CustomerGateway
         id,
         Area::Network,
         Res::resource("aws_customer_gateway", doc.name(id))
-            .attr(if gateway.bgp_asn > 2_147_483_647 { "bgp_asn_extended" } else { "bgp_asn" }, gateway.bgp_asn.to_string())
+            .attr(
+                if gateway.bgp_asn > 2_147_483_647 { "bgp_asn_extended" } else { "bgp_asn" },
+                gateway.bgp_asn.to_string(),
+            )
             .attr("ip_address", gateway.address.to_string())
             .attr("type", "ipsec.1")
             .attr("tags", doc.name_tag(&[gateway.vpn.as_str()])),

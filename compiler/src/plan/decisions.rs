@@ -168,6 +168,6 @@ mod tests {
         assert_eq!(waf_description("moodle-prod", "front"), "moodle-prod: web ACL of load balancer front");
         assert_eq!(waf_description("moodle-prød", "front_door1"), "moodle-pr-d: web ACL of load balancer front-door1");
         let long = waf_description(&"x".repeat(300), "lb");
-        assert!(long.len() <= 257 && long.chars().all(|c| c.is_ascii()));
+        assert!(long.len() <= 257 && long.is_ascii());
     }
 }
