@@ -504,3 +504,28 @@ mod tests {
         assert!(email_part("a+b@c.d").chars().all(|c| c.is_ascii_alphanumeric()));
     }
 }
+
+#[cfg(test)]
+mod long_names {
+    /// A name long enough to make a logical ID over 255 characters is
+    /// reported at the component, and nothing is built.
+    #[test]
+    fn logical_ids_longer_than_cloudformation_accepts_are_errors() {
+        let example = include_str!("../../../examples/moodle.mha");
+        let long = format!("db_{}", "x".repeat(260));
+        let source = example
+            .replace("security_group db ", &format!("security_group {long} "))
+            .replace("security_group = db\n", &format!("security_group = {long}\n"));
+        let compilation = crate::compile(&source);
+        assert!(compilation.plan().is_none());
+        let long_ids: Vec<_> = compilation
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "MHA901" && d.message.contains("longer than CloudFormation's 255"))
+            .collect();
+        assert!(
+            long_ids.iter().any(|d| source[d.span().start..].starts_with("security_group db_xxx")),
+            "{long_ids:#?}"
+        );
+    }
+}
