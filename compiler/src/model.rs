@@ -82,6 +82,8 @@ pub struct Model {
     pub monitoring: Monitoring,
     /// Terraform remote state, if declared.
     pub state: Option<RemoteState>,
+    /// The Moodle site the app servers run, if declared.
+    pub site: Option<Site>,
 }
 
 impl Model {
@@ -868,6 +870,60 @@ pub struct Monitoring {
     pub alarms: Vec<Alarm>,
     /// The block, if written.
     pub span: Option<Span>,
+}
+
+/// `site { ... }`: the Moodle site the app servers install and run.
+#[derive(Clone, Debug)]
+pub struct Site {
+    /// `https://moodle.example.edu`, no trailing slash.
+    pub wwwroot: String,
+    /// Where `wwwroot` is written.
+    pub wwwroot_span: Span,
+    /// The code archive: `https://...` or `s3://bucket/key`.
+    pub code: String,
+    /// Where `code` is written.
+    pub code_span: Span,
+    /// Its SHA-256, lowercase hex.
+    pub code_sha256: String,
+    /// The admin's user name.
+    pub admin: String,
+    /// The admin's email address.
+    pub admin_email: String,
+    /// The site's full name.
+    pub full_name: String,
+    /// The site's short name.
+    pub short_name: String,
+    /// PHP settings.
+    pub php: Php,
+    /// The block.
+    pub span: Span,
+}
+
+impl Site {
+    /// Whether the site is served over HTTPS.
+    pub fn https(&self) -> bool {
+        self.wwwroot.starts_with("https://")
+    }
+
+    /// The S3 bucket and key of an `s3://` code archive.
+    pub fn code_object(&self) -> Option<(&str, &str)> {
+        self.code.strip_prefix("s3://")?.split_once('/')
+    }
+}
+
+/// `php { ... }`.
+#[derive(Clone, Debug)]
+pub struct Php {
+    /// `8.3`.
+    pub version: String,
+    /// `max_input_vars`.
+    pub max_input_vars: u32,
+    /// Largest upload, MB.
+    pub upload_mb: u32,
+    /// `memory_limit`, MB.
+    pub memory_mb: u32,
+    /// The block or, without one, the site block.
+    pub span: Span,
 }
 
 /// `state { ... }`: Terraform's S3 backend.

@@ -336,6 +336,39 @@ pub static BLOCKS: &[BlockSchema] = &[
         doc: "CloudWatch Logs settings.",
     },
     BlockSchema {
+        kind: "site",
+        label: LabelRule::None,
+        top_level: true,
+        singleton: true,
+        attributes: attrs! {
+            "wwwroot": "string", true, "The site's address, https://host (Moodle's $CFG->wwwroot).";
+            "code": "string", true, "The Moodle code archive: an https:// URL (the official release, download.moodle.org) or s3://bucket/key (an archive you built, with your plugins).";
+            "code_sha256": "string", true, "The archive's SHA-256, 64 hex digits: the app servers refuse anything else (download.moodle.org publishes it beside each archive).";
+            "admin": "string", false, "The admin account's user name. Default \"admin\"; its password is generated into Secrets Manager.";
+            "admin_email": "string", true, "The admin account's email address.";
+            "full_name": "string", false, "The site's full name. Default the deployment's name.";
+            "short_name": "string", false, "The site's short name. Default \"moodle\".";
+        },
+        blocks: &["php"],
+        rules: RuleKind::None,
+        doc: "The Moodle site the app servers run: the code, the address, the admin account. The app servers install it on boot, exactly once, and keep its cron running.",
+    },
+    BlockSchema {
+        kind: "php",
+        label: LabelRule::None,
+        top_level: false,
+        singleton: true,
+        attributes: attrs! {
+            "version": "string", false, "The PHP version. Default the newest the release supports that Amazon Linux 2023 offers.";
+            "max_input_vars": "number", false, "PHP max_input_vars. Default 5000, what Moodle 4.5 and later need.";
+            "upload_mb": "number", false, "The largest upload, in MB (PHP and nginx). Default 100.";
+            "memory_mb": "number", false, "PHP memory_limit, in MB. Default 512.";
+        },
+        blocks: &[],
+        rules: RuleKind::None,
+        doc: "PHP settings for Moodle.",
+    },
+    BlockSchema {
         kind: "state",
         label: LabelRule::None,
         top_level: true,

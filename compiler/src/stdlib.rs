@@ -51,6 +51,9 @@ pub struct Moodle {
 pub struct MoodleVersion {
     /// Minimum PHP.
     pub php: String,
+    /// Newest PHP the release supports.
+    #[serde(default)]
+    pub php_max: Option<String>,
     /// Long-term support release.
     pub lts: bool,
     /// Minimum version per database engine.

@@ -11,11 +11,11 @@ use crate::symbols::SymbolKind;
 use ipnet::Ipv4Net;
 use std::collections::BTreeMap;
 
-fn value<'b>(block: &'b Block, key: &str) -> Option<&'b Expr> {
+pub(super) fn value<'b>(block: &'b Block, key: &str) -> Option<&'b Expr> {
     block.attribute(key).map(|attribute| &attribute.value)
 }
 
-fn nested<'b>(block: &'b Block, kind: &str) -> Option<&'b Block> {
+pub(super) fn nested<'b>(block: &'b Block, kind: &str) -> Option<&'b Block> {
     block.entries.iter().find_map(|entry| match entry {
         Entry::Block(nested) if nested.kind.text == kind => Some(nested),
         _ => None,
@@ -1570,7 +1570,7 @@ pub(super) fn state(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> RemoteSt
 /// digits and ``!#$%&'*+/=?^_`{|}~-``, dots only between them); a domain of
 /// at most 253 characters in two or more labels of letters, digits and
 /// inner hyphens, the last one alphabetic.
-fn is_email(address: &str) -> bool {
+pub(super) fn is_email(address: &str) -> bool {
     let Some((local, domain)) = address.split_once('@') else { return false };
     let atom = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
     let local_ok = !local.is_empty()

@@ -16,6 +16,7 @@
 //! reported (see `crate::compile`).
 
 mod components;
+mod site;
 mod facts;
 mod values;
 
@@ -59,7 +60,7 @@ pub fn lower(file: &ast::File, diagnostics: &mut Diagnostics, symbols: &mut Symb
             }
         }
     }
-    for kind in ["deployment", "network", "monitoring", "state"] {
+    for kind in ["deployment", "network", "monitoring", "state", "site"] {
         if let Some(list) = blocks.get(kind)
             && let [first, second, ..] = list.as_slice()
         {
@@ -118,6 +119,7 @@ pub fn lower(file: &ast::File, diagnostics: &mut Diagnostics, symbols: &mut Symb
             span: None,
         },
         state: None,
+        site: None,
         params: Vec::new(),
         deployment,
         network,
@@ -142,6 +144,9 @@ pub fn lower(file: &ast::File, diagnostics: &mut Diagnostics, symbols: &mut Symb
     }
     if let Some(block) = blocks.get("state").and_then(|list| list.first()) {
         model.state = Some(components::state(&mut ctx, block, &model));
+    }
+    if let Some(block) = blocks.get("site").and_then(|list| list.first()) {
+        model.site = Some(site::site(&mut ctx, block, &model));
     }
     model.params = ctx.finish_params();
     check_name_collisions(&mut ctx);
