@@ -16,10 +16,11 @@ log() { printf '%s mhac-machine: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 signal() { # true|false: tell CloudFormation (Terraform deployments wait on the ASG instead)
     if [ -n "${MHAC_CFN_STACK:-}" ] && [ -n "${MHAC_CFN_RESOURCE:-}" ]; then
         /opt/aws/bin/cfn-signal --success "$1" --stack "$MHAC_CFN_STACK" --resource "$MHAC_CFN_RESOURCE" \
-            --region "$MHAC_REGION" ${MHAC_CFN_URL:+--url "$MHAC_CFN_URL"} || log "cfn-signal failed"
+            --region "${MHAC_REGION:-}" ${MHAC_CFN_URL:+--url "$MHAC_CFN_URL"} || log "cfn-signal failed"
     fi
 }
 trap 'rc=$?; [ $rc -eq 0 ] || { log "FAILED (exit $rc)"; signal false; }' EXIT
+: "${MHAC_REGION:?}" "${MHAC_EFS_ID:?}" "${MHAC_LOG_GROUP:?}"
 
 # The web user owns the shared dataroot: the same uid on every node.
 if ! getent passwd nginx >/dev/null; then
@@ -32,16 +33,10 @@ fi
 p=php$PHP_VERSION
 case $DB_TYPE in pgsql) dbext=$p-pgsql ;; *) dbext=$p-mysqlnd ;; esac
 log "installing nginx, PHP $PHP_VERSION, efs-utils, cfn-bootstrap, CloudWatch agent, cronie"
+# phpX.Y-pecl-redis6 is in AL2023 since 2023.8.20250818 (older images: pecl install redis).
 dnf install -y -q nginx "$p-cli" "$p-fpm" "$p-common" "$dbext" "$p-intl" "$p-mbstring" "$p-gd" "$p-xml" \
-    "$p-soap" "$p-zip" "$p-opcache" "$p-sodium" amazon-efs-utils aws-cfn-bootstrap amazon-cloudwatch-agent \
-    cronie logrotate
-# phpredis: packaged as phpX.Y-pecl-redis6 since AL2023 2023.8.20250818; built with pecl before that.
-if ! dnf install -y -q "$p-pecl-redis6"; then
-    log "no $p-pecl-redis6 package: building phpredis with pecl"
-    dnf install -y -q "$p-devel" php-pear gcc make
-    printf '\n' | pecl install redis
-    echo 'extension=redis.so' >/etc/php.d/50-redis.ini
-fi
+    "$p-soap" "$p-zip" "$p-opcache" "$p-sodium" "$p-pecl-redis6" amazon-efs-utils aws-cfn-bootstrap \
+    amazon-cloudwatch-agent cronie logrotate
 
 # The shared dataroot: EFS over TLS, remounted at boot.
 mkdir -p "$MHAC_DATAROOT"
