@@ -157,6 +157,13 @@ codes! {
     NoSharedDataroot = "MHA504", Warning, Same, "dataroot not on a shared file system";
     WafBlocksUploads = "MHA505", Warning, Same, "WAF rule that blocks Moodle uploads";
     UnsupportedEngine = "MHA506", Error, Same, "database engine Moodle does not support";
+    SiteSchemeMismatch = "MHA507", Error, Same, "site address and load balancer protocol disagree";
+    CodeReleaseMismatch = "MHA508", Error, Same, "site code of another Moodle release";
+    NoSite = "MHA509", Warning, Same, "app servers with no site to run";
+    PhpUnsupported = "MHA510", Error, Same, "PHP version or setting the Moodle release does not support";
+    SiteWithoutDatabase = "MHA511", Error, Same, "site without exactly one database and app servers";
+    HealthCheckOverridden = "MHA512", Warning, Same, "health check path other than the site's health endpoint";
+    UserDataTooLarge = "MHA513", Error, Same, "app servers' user data larger than EC2 takes";
     // Security posture.
     LiteralSecret = "MHA601", Error, Same, "password or secret written in the source";
     EncryptionDisabled = "MHA602", Error, Relaxed, "encryption at rest turned off";

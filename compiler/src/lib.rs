@@ -126,11 +126,12 @@ pub fn compile(text: &str) -> Compilation {
         // output are errors like any other, and nothing is built.
         let checked = CheckedModel::new(model);
         let plan = plan::plan(&checked);
-        let collisions = plan::identity::collisions(&plan);
-        if collisions.is_empty() {
+        let mut problems = plan::identity::collisions(&plan);
+        problems.extend(plan::site::limits(&plan));
+        if problems.is_empty() {
             Lowered::Checked(checked, Box::new(plan))
         } else {
-            diagnostics.extend(collisions);
+            diagnostics.extend(problems);
             Lowered::Unchecked(checked.into_inner())
         }
     };

@@ -201,6 +201,31 @@ fn mha_blocks(markdown: &str) -> Vec<String> {
     blocks
 }
 
+/// Where `example` is in `source`: an ellipsis (`…`) in the example stands
+/// for text of one line the explanation leaves out (a value thousands of
+/// characters long).
+fn excerpt(source: &str, example: &str) -> Option<std::ops::Range<usize>> {
+    let mut pieces = example.split('…');
+    let first = pieces.next()?;
+    let mut from = 0;
+    while let Some(found) = source[from..].find(first) {
+        let start = from + found;
+        let mut end = start + first.len();
+        let all = pieces.clone().all(|piece| match source[end..].find(piece) {
+            Some(at) if !source[end..end + at].contains('\n') => {
+                end += at + piece.len();
+                true
+            }
+            _ => false,
+        });
+        if all {
+            return Some(start..end);
+        }
+        from = start + 1;
+    }
+    None
+}
+
 /// What is wrong with a code's explanation: its shape (title, example,
 /// profile line, length), and whether its example is real: the failing
 /// snippet is part of one of the code's fixtures, and putting the fixed
@@ -241,14 +266,15 @@ fn explanation_problems(code: Code) -> Vec<String> {
     }
     let fixture = fixtures().into_iter().filter(|p| claimed_code(p) == Some(code)).find_map(|path| {
         let source = std::fs::read_to_string(&path).ok()?;
-        source.contains(failing.as_str()).then_some(source)
+        let range = excerpt(&source, failing)?;
+        Some((source, range))
     });
-    let Some(source) = fixture else {
+    let Some((source, range)) = fixture else {
         problems.push(format!("{code}: the failing example is not an excerpt of any of its fixtures:\n{failing}"));
         return problems;
     };
     let before = codes_of(&source, code);
-    let fixed_source = source.replacen(failing.as_str(), fixed, 1);
+    let fixed_source = format!("{}{fixed}{}", &source[..range.start], &source[range.end..]);
     let after = codes_of(&fixed_source, code);
     if after.contains(&code) {
         problems.push(format!("{code}: the fixed example still emits {code}"));
