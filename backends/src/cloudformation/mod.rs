@@ -130,6 +130,9 @@ fn print(b: &mut Builder<'_>, id: PartId, kind: &PartKind, rules: &BTreeMap<Part
         PartKind::Topic(topic) => monitoring::topic(b, id, topic),
         PartKind::Subscription(subscription) => monitoring::subscription(b, id, subscription),
         PartKind::Alarm(alarm) => monitoring::alarm(b, id, alarm),
+        PartKind::SiteSecret(secret) => data::site_secret(b, id, secret),
+        PartKind::SiteAccess(access) => compute::site_access(b, id, access),
+        PartKind::ListenerRule(rule) => edge::listener_rule(b, id, rule),
     }
 }
 
@@ -155,13 +158,24 @@ fn references(value: &Value, out: &mut BTreeSet<String>) {
             if let Some(Value::String(id)) = object.get("Ref") {
                 out.insert(id.clone());
             }
-            if let Some(Value::String(text)) = object.get("Fn::Sub") {
-                let mut rest = text.as_str();
+            // `Fn::Sub` is a text, or a text and a map of its own variables.
+            let (sub, own) = match object.get("Fn::Sub") {
+                Some(Value::String(text)) => (Some(text.as_str()), None),
+                Some(Value::Array(items)) => {
+                    (items.first().and_then(Value::as_str), items.get(1).and_then(Value::as_object))
+                }
+                _ => (None, None),
+            };
+            if let Some(text) = sub {
+                let mut rest = text;
                 while let Some(start) = rest.find("${") {
                     let after = &rest[start + 2..];
                     let Some(end) = after.find('}') else { break };
-                    let name = &after[..end];
-                    out.insert(name.split('.').next().unwrap_or(name).to_string());
+                    let name = after[..end].split('.').next().unwrap_or_default();
+                    // `${!text}` is text; the map's names are the Sub's own.
+                    if !name.starts_with('!') && !own.is_some_and(|own| own.contains_key(name)) {
+                        out.insert(name.to_string());
+                    }
                     rest = &after[end..];
                 }
             }
@@ -276,17 +290,19 @@ fn interface(plan: &Plan, parameters: &Map<String, Value>) -> Value {
 fn outputs(b: &mut Builder<'_>) {
     let plan = b.plan;
     for output in &plan.outputs {
-        let value = match output.value {
+        let value = match &output.value {
             OutputValue::VpcId(part)
             | OutputValue::AutoScalingGroupName(part)
             | OutputValue::FileSystemId(part)
             | OutputValue::CacheId(part)
             | OutputValue::BucketName(part)
             | OutputValue::VpnConnectionId(part)
-            | OutputValue::TopicArn(part) => r(b.id(part)),
-            OutputValue::DnsName(part) => get_att(b.id(part), "DNSName"),
-            OutputValue::DbAddress(part) => get_att(b.id(part), "Endpoint.Address"),
-            OutputValue::DbPort(part) => get_att(b.id(part), "Endpoint.Port"),
+            | OutputValue::TopicArn(part)
+            | OutputValue::SecretArn(part) => r(b.id(*part)),
+            OutputValue::DnsName(part) => get_att(b.id(*part), "DNSName"),
+            OutputValue::DbAddress(part) => get_att(b.id(*part), "Endpoint.Address"),
+            OutputValue::DbPort(part) => get_att(b.id(*part), "Endpoint.Port"),
+            OutputValue::Literal(text) => json!(text),
         };
         b.output(output.ident.cfn().to_string(), output.description.clone(), value);
     }

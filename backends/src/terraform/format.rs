@@ -12,26 +12,71 @@
 //! 2. hcl-rs writes an empty nested block as `name {    }` (the indentation
 //!    of its closing brace), `terraform fmt` as `name {}`.
 //!
-//! This pass does only that: it moves spaces, token-aware (strings and
-//! template interpolations are skipped), and never adds or removes a token.
+//! This pass does only that: it moves spaces, token-aware (strings,
+//! template interpolations and heredocs are skipped), and never adds or
+//! removes a token. (It also puts the `)` hcl-rs writes after a heredoc's
+//! end marker on a line of its own: see [`canonical`].)
 
-/// Apply both corrections to a formatted file.
+/// Apply both corrections to a formatted file. A heredoc's lines are text,
+/// copied as they are; hcl-rs closes a heredoc passed to a function as
+/// `MARKER)`, which HCL does not read as the end marker: the `)` goes on
+/// the next line, at the indentation of the line that opened it.
 pub fn canonical(text: &str) -> String {
-    let lines: Vec<String> = text.lines().map(collapse_empty_block).collect();
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     let mut chain: Vec<(String, String)> = Vec::new();
-    for line in &lines {
-        match split_assignment(line) {
+    let mut heredoc: Option<(String, String)> = None;
+    for raw in text.lines() {
+        if let Some((marker, indent)) = &heredoc {
+            let trimmed = raw.trim_start();
+            match trimmed.strip_prefix(marker.as_str()) {
+                Some(rest) if !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-') => {
+                    out.push_str(&raw[..raw.len() - rest.len()]);
+                    out.push('\n');
+                    if !rest.trim().is_empty() {
+                        out.push_str(indent);
+                        out.push_str(rest.trim());
+                        out.push('\n');
+                    }
+                    heredoc = None;
+                }
+                _ => {
+                    out.push_str(raw);
+                    out.push('\n');
+                }
+            }
+            continue;
+        }
+        let line = collapse_empty_block(raw);
+        if let Some(marker) = heredoc_marker(&line) {
+            flush(&mut chain, &mut out);
+            out.push_str(&line);
+            out.push('\n');
+            let indent = line[..line.len() - line.trim_start().len()].to_string();
+            heredoc = Some((marker, indent));
+            continue;
+        }
+        match split_assignment(&line) {
             Some((lead, rest)) => chain.push((lead.to_string(), rest.to_string())),
             None => {
                 flush(&mut chain, &mut out);
-                out.push_str(line);
+                out.push_str(&line);
                 out.push('\n');
             }
         }
     }
     flush(&mut chain, &mut out);
     out
+}
+
+/// The marker of a heredoc the line opens (`<<MARKER` or `<<-MARKER` at
+/// its end, outside strings).
+fn heredoc_marker(line: &str) -> Option<String> {
+    let code = code_positions(line);
+    let bytes = line.as_bytes();
+    let start = code.iter().copied().find(|&i| bytes[i] == b'<' && bytes.get(i + 1) == Some(&b'<'))?;
+    let rest = line[start + 2..].strip_prefix('-').unwrap_or(&line[start + 2..]);
+    let marker = rest.trim_end();
+    (!marker.is_empty() && marker.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then(|| marker.to_string())
 }
 
 /// Write an assign chain with its `=` aligned one column after the longest lead.
@@ -176,6 +221,16 @@ mod tests {
     fn comments_and_blank_lines_end_a_chain() {
         let raw = "x {\n  #checkov:skip=CKV_1:a=b\n  a = 1\n\n  bbb = 2\n}\n";
         assert_eq!(canonical(raw), raw);
+    }
+
+    #[test]
+    fn heredocs_are_text_and_their_marker_ends_its_line() {
+        let raw = "x {\n  a = 1\n  user_data = base64encode(<<EOT\nA = 1\nBB    = 2\n  {    }\nEOT)\n  bbbbbb = 2\n}\n";
+        let want =
+            "x {\n  a = 1\n  user_data = base64encode(<<EOT\nA = 1\nBB    = 2\n  {    }\nEOT\n  )\n  bbbbbb = 2\n}\n";
+        assert_eq!(canonical(raw), want);
+        let plain = "x {\n  text = <<-EOT\n    k = v\n    EOT\n  b = 1\n}\n";
+        assert_eq!(canonical(plain), plain);
     }
 
     #[test]
