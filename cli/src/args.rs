@@ -34,6 +34,11 @@ pub enum Target {
     Terraform,
     /// A deployment plan (JSON) against the deployed stack, for `mhac apply`.
     Plan,
+    /// The site layer the app servers run, rendered for this source, into
+    /// the directory `-o` names: the scripts and configuration files, the
+    /// cloud-config of the user data (deploy-time values shown as
+    /// `<...>`), and `values.json` (the values rendered in).
+    Site,
 }
 
 /// Template formats.

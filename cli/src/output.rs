@@ -76,3 +76,25 @@ fn readable(file: &std::fs::File) -> std::io::Result<()> {
     let _ = file;
     Ok(())
 }
+
+/// Write files below `dir` (paths may have directories), each with its
+/// mode, each atomically (a temporary file beside it, then a rename).
+pub fn write_tree_atomic(dir: &Path, files: &[(&str, &[u8], u32)]) -> std::io::Result<()> {
+    for (name, contents, mode) in files {
+        let path = dir.join(name);
+        let parent = path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent)?;
+        let mut file = tempfile::Builder::new().prefix(".mhac-").suffix(".tmp").tempfile_in(parent)?;
+        file.write_all(contents)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.as_file().set_permissions(std::fs::Permissions::from_mode(*mode))?;
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        file.as_file().sync_all()?;
+        file.persist(&path).map_err(|error| error.error)?;
+    }
+    Ok(())
+}

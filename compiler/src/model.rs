@@ -520,6 +520,9 @@ pub struct LoadBalancer {
     pub security_group_span: Span,
     /// HTTPS listener, if any.
     pub https: Option<Https>,
+    /// Where `https { ... }` is written, even when its certificate is in
+    /// error (then `https` is `None`).
+    pub https_written: Option<Span>,
     /// WAF web ACL, if any.
     pub waf: Option<Waf>,
     /// Shield.
@@ -580,6 +583,8 @@ pub struct Behind {
     pub load_balancer: usize,
     /// Health check path.
     pub health_check: String,
+    /// Where the path is written, when the source writes one.
+    pub health_check_span: Option<Span>,
     /// The block.
     pub span: Span,
 }
@@ -883,8 +888,9 @@ pub struct Site {
     pub code: String,
     /// Where `code` is written.
     pub code_span: Span,
-    /// Its SHA-256, lowercase hex.
-    pub code_sha256: String,
+    /// Its SHA-256 (lowercase hex when written; a `param` is supplied at
+    /// deploy time).
+    pub code_sha256: StringValue,
     /// The admin's user name.
     pub admin: String,
     /// The admin's email address.
@@ -895,6 +901,8 @@ pub struct Site {
     pub short_name: String,
     /// PHP settings.
     pub php: Php,
+    /// The block's keyword.
+    pub head: Span,
     /// The block.
     pub span: Span,
 }

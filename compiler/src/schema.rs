@@ -231,7 +231,7 @@ pub static BLOCKS: &[BlockSchema] = &[
         top_level: false,
         singleton: true,
         attributes: attrs! {
-            "health_check": "string", false, "Health check path. Default \"/\".";
+            "health_check": "string", false, "Health check path. Default the site's health endpoint (/mhac-health) with a site, else \"/\".";
         },
         blocks: &[],
         rules: RuleKind::None,

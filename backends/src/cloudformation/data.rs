@@ -9,7 +9,8 @@ use super::intrinsics::{Builder, Resource, assume_role, deny_insecure_transport,
 use mhac_compiler::model::Throughput;
 use mhac_compiler::plan::{
     AuthToken, Bucket, BucketAccess, BucketPolicy, BucketUse, BucketWriter, Cache, CacheEngineKind, CacheSubnetGroup,
-    DbInstance, DbMonitoringRole, DbSubnetGroup, FileSystem, Keep, MountTarget, PartId, decisions,
+    DbInstance, DbMonitoringRole, DbSubnetGroup, FileSystem, Keep, MountTarget, PartId, SiteSecret, SiteSecretUse,
+    decisions,
 };
 use serde_json::{Map, Value, json};
 
@@ -414,3 +415,40 @@ pub(crate) fn cache(b: &mut Builder<'_>, id: PartId, cache: &Cache) {
     }
     b.add(id, b.id(id), resource);
 }
+
+/// A secret the site generates: the Moodle database user's credentials
+/// (JSON, letters and digits) or the admin's password (every character
+/// class, none of the characters shells and URLs treat specially).
+pub(crate) fn site_secret(b: &mut Builder<'_>, id: PartId, secret: &SiteSecret) {
+    let (description, generate) = match &secret.usage {
+        SiteSecretUse::DatabaseUser { username } => (
+            "Moodle's database user (the site's config.php reads it at boot)".to_string(),
+            json!({
+                "SecretStringTemplate": json!({ "username": username }).to_string(),
+                "GenerateStringKey": "password",
+                "PasswordLength": 32,
+                "ExcludePunctuation": true,
+            }),
+        ),
+        SiteSecretUse::AdminPassword => (
+            "The Moodle admin account's password".to_string(),
+            json!({ "PasswordLength": 24, "ExcludeCharacters": ADMIN_EXCLUDED, "RequireEachIncludedType": true }),
+        ),
+    };
+    let keep = if secret.keep { Keep::Retain } else { Keep::Delete };
+    let resource = Resource::new(
+        "AWS::SecretsManager::Secret",
+        json!({
+            "Description": description,
+            "KmsKeyId": b.r(secret.key),
+            "GenerateSecretString": generate,
+            "Tags": b.tags(None),
+        }),
+    )
+    .keep(policy(keep));
+    b.add(id, b.id(id), resource);
+}
+
+/// Characters the admin's generated password leaves out: quotes,
+/// backslash, and what shells and URLs read specially.
+pub(crate) const ADMIN_EXCLUDED: &str = "\"'`\\$/@ ";

@@ -5,8 +5,8 @@
 
 use super::intrinsics::{Builder, Resource, sub};
 use mhac_compiler::plan::{
-    Listener, ListenerAction, ListenerProtocol, LoadBalancer, PartId, PartKind, ShieldProtection, TargetGroup,
-    WafLogging, WebAcl, WebAclAssociation, decisions,
+    Listener, ListenerAction, ListenerProtocol, ListenerRule, LoadBalancer, PartId, PartKind, ShieldProtection,
+    TargetGroup, WafLogging, WebAcl, WebAclAssociation, decisions,
 };
 use serde_json::{Value, json};
 
@@ -58,7 +58,7 @@ pub(crate) fn target_group(b: &mut Builder<'_>, id: PartId, group: &TargetGroup)
             "HealthCheckTimeoutSeconds": decisions::HEALTH_CHECK_TIMEOUT,
             "HealthyThresholdCount": decisions::HEALTHY_THRESHOLD,
             "UnhealthyThresholdCount": decisions::UNHEALTHY_THRESHOLD,
-            "Matcher": { "HttpCode": decisions::HEALTH_CHECK_MATCHER },
+            "Matcher": { "HttpCode": group.matcher },
             "TargetGroupAttributes": [
                 { "Key": "deregistration_delay.timeout_seconds", "Value": decisions::DEREGISTRATION_DELAY.to_string() }
             ],
@@ -215,6 +215,23 @@ pub(crate) fn shield_protection(b: &mut Builder<'_>, id: PartId, shield: &Shield
             "Name": sub(&format!("${{AWS::StackName}}-{}", shield.name)),
             "ResourceArn": b.r(shield.load_balancer),
             "Tags": b.tags(None),
+        }),
+    );
+    b.add(id, b.id(id), resource);
+}
+
+/// A listener rule answering requests to its paths with a fixed status.
+pub(crate) fn listener_rule(b: &mut Builder<'_>, id: PartId, rule: &ListenerRule) {
+    let resource = Resource::new(
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        json!({
+            "ListenerArn": b.r(rule.listener),
+            "Priority": rule.priority,
+            "Conditions": [{ "Field": "path-pattern", "PathPatternConfig": { "Values": rule.paths } }],
+            "Actions": [{
+                "Type": "fixed-response",
+                "FixedResponseConfig": { "StatusCode": rule.status.to_string(), "ContentType": "text/plain", "MessageBody": "Not found" }
+            }],
         }),
     );
     b.add(id, b.id(id), resource);

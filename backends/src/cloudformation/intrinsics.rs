@@ -68,6 +68,7 @@ pub(crate) struct Resource {
     deletion_policy: Option<&'static str>,
     update_replace_policy: Option<&'static str>,
     update_policy: Option<Value>,
+    creation_policy: Option<Value>,
     skips: Vec<(&'static str, String)>,
 }
 
@@ -81,8 +82,27 @@ impl Resource {
             deletion_policy: None,
             update_replace_policy: None,
             update_policy: None,
+            creation_policy: None,
             skips: Vec::new(),
         }
+    }
+
+    /// Set a property at a path of objects (`LaunchTemplateData/UserData`).
+    pub(crate) fn with(mut self, path: &[&str], value: Value) -> Resource {
+        let mut at = &mut self.properties;
+        for key in &path[..path.len().saturating_sub(1)] {
+            at = &mut at[*key];
+        }
+        if let (Some(last), Some(object)) = (path.last(), at.as_object_mut()) {
+            object.insert((*last).to_string(), value);
+        }
+        self
+    }
+
+    /// `CreationPolicy`.
+    pub(crate) fn creation_policy(mut self, policy: Value) -> Resource {
+        self.creation_policy = Some(policy);
+        self
     }
 
     /// Create after `id`.
@@ -133,6 +153,9 @@ impl Resource {
         }
         if let Some(policy) = self.update_replace_policy {
             out.insert("UpdateReplacePolicy".into(), json!(policy));
+        }
+        if let Some(policy) = self.creation_policy {
+            out.insert("CreationPolicy".into(), policy);
         }
         if let Some(policy) = self.update_policy {
             out.insert("UpdatePolicy".into(), policy);

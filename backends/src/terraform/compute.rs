@@ -13,16 +13,20 @@
 //! * `aws_autoscaling_group.APP` over the tier's subnets, registered with the
 //!   target group of the load balancer it is behind (ELB health checks),
 //!   rolling instance refresh when the template changes;
-//! * `aws_autoscaling_policy.APP_cpu`: target tracking on average CPU.
+//! * `aws_autoscaling_policy.APP_cpu`: target tracking on average CPU;
+//! * with a site: the launch template's user data (the cloud-config that
+//!   installs and runs it), `aws_iam_role_policy.APP_site` (what the
+//!   instances may read), and the group waits for the load balancer to see
+//!   them healthy.
 
 use super::doc::{Area, Doc, Res, list, nested, reference, tags, var};
-use super::security::{assume_role_document, managed_policy_arn};
-use hcl::Block;
-use hcl::expr::Expression;
-use mhac_compiler::plan::identity::{address, assume_document};
+use super::security::{Statement, assume_role_document, managed_policy_arn, policy_document};
+use hcl::expr::{Expression, FuncCall, Heredoc, TemplateExpr};
+use hcl::{Block, Identifier};
+use mhac_compiler::plan::identity::{address, assume_document, tf_type};
 use mhac_compiler::plan::{
-    AutoScalingGroup, ImageParameter, ImageSource, InstanceProfile, InstanceRole, LaunchTemplate, PartId,
-    ScalingPolicy, decisions,
+    AutoScalingGroup, EnvValue, ImageParameter, ImageSource, InstanceProfile, InstanceRole, LaunchTemplate, PartId,
+    PartKind, ScalingPolicy, SiteAccess, Text, UserData, decisions, site,
 };
 
 /// The root device of Amazon Linux images.
@@ -97,6 +101,7 @@ pub fn launch_template(doc: &mut Doc<'_>, id: PartId, template: &LaunchTemplate)
             ("delete_on_termination", Expression::from("true")),
         ],
     );
+    let user_data = template.user_data.as_ref().and_then(|data| user_data(doc, data));
     doc.add(
         id,
         Area::Compute,
@@ -107,6 +112,7 @@ pub fn launch_template(doc: &mut Doc<'_>, id: PartId, template: &LaunchTemplate)
             .attr("instance_type", template.instance_type.as_str())
             .attr("vpc_security_group_ids", list([doc.at(template.group, "id")]))
             .attr("update_default_version", true)
+            .attr_opt("user_data", user_data)
             .block(nested("iam_instance_profile", [("arn", doc.at(template.profile, "arn"))]))
             .block(nested(
                 "metadata_options",
@@ -146,6 +152,13 @@ pub fn auto_scaling_group(doc: &mut Doc<'_>, id: PartId, group: &AutoScalingGrou
         .attr("health_check_grace_period", decisions::HEALTH_CHECK_GRACE);
     if let Some(target) = group.target_group {
         asg = asg.attr("target_group_arns", list([doc.at(target, "arn")]));
+        // With a site, `apply` waits until the load balancer sees `min`
+        // instances healthy, the site's health endpoint green on each.
+        let runs_site = matches!(&doc.plan.part(group.launch_template).kind,
+            PartKind::LaunchTemplate(template) if template.user_data.is_some());
+        if group.wait_for_site && runs_site {
+            asg = asg.attr("wait_for_elb_capacity", group.min).attr("wait_for_capacity_timeout", site::WAIT_TIMEOUT);
+        }
     }
     asg = asg
         .block(nested(
@@ -190,5 +203,97 @@ pub fn scaling_policy(doc: &mut Doc<'_>, id: PartId, policy: &ScalingPolicy) {
                     ))
                     .build(),
             ),
+    );
+}
+
+/// `TYPE.NAME.ATTRIBUTE` of a part, inside a template string.
+fn interpolate(doc: &Doc<'_>, part: PartId, attribute: &str) -> String {
+    format!("${{{}.{}.{attribute}}}", tf_type(&doc.plan.part(part).kind), doc.name(part))
+}
+
+/// The instances' cloud-config, as a heredoc whose interpolations fill in
+/// the deploy-time values, encoded by `base64encode`. (The instances need
+/// not signal: Terraform waits for the load balancer to see them healthy.)
+fn user_data(doc: &Doc<'_>, data: &UserData) -> Option<Expression> {
+    let site = doc.plan.site.as_ref()?;
+    let text = site::cloud_config(site, data, |value| match value {
+        // A template reads `${` and `%{` in written text as its own: doubled,
+        // they stay text.
+        EnvValue::Text(Text::Literal(text)) => Some(text.replace("${", "$${").replace("%{", "%%{")),
+        EnvValue::Text(Text::Param(index)) => {
+            Some(format!("${{var.{}}}", doc.plan.params.get(*index).map_or("missing_param", |p| p.ident.tf())))
+        }
+        EnvValue::Region => Some(doc.plan.deployment.region.clone()),
+        EnvValue::CfnStack | EnvValue::CfnLogicalId(_) => None,
+        EnvValue::DbAddress(part) => Some(interpolate(doc, *part, "address")),
+        EnvValue::DbPort(part) => Some(interpolate(doc, *part, "port")),
+        EnvValue::DbIdentifier(part) => Some(interpolate(doc, *part, "identifier")),
+        EnvValue::SecretArn(part) => Some(interpolate(doc, *part, "arn")),
+        EnvValue::CacheId(part) | EnvValue::FileSystemId(part) => Some(interpolate(doc, *part, "id")),
+        EnvValue::LogGroupName(part) => Some(interpolate(doc, *part, "name")),
+    });
+    let heredoc = Heredoc::new(Identifier::unchecked("CLOUD_CONFIG"), text);
+    let call = FuncCall::builder("base64encode").arg(Expression::from(TemplateExpr::Heredoc(heredoc))).build();
+    Some(Expression::from(call))
+}
+
+/// What the site's instances may read: the site's secrets and the
+/// database's RDS-managed master secret (by its tag), decryption with the
+/// deployment's key, the database and session store they describe, and the
+/// code archive.
+pub fn site_access(doc: &mut Doc<'_>, id: PartId, access: &SiteAccess) {
+    let name = doc.name(id);
+    let partition = doc.partition();
+    let region = doc.plan.deployment.region.as_str();
+    let account = super::monitoring::account_id();
+    let db_arn = super::doc::template([
+        super::doc::TemplatePart::Text(format!("arn:{partition}:rds:{region}:")),
+        super::doc::TemplatePart::Expr(account.clone()),
+        super::doc::TemplatePart::Text(":db:".to_string()),
+        super::doc::TemplatePart::Expr(doc.at(access.database, "identifier")),
+    ]);
+    let master_secrets = super::doc::template([
+        super::doc::TemplatePart::Text(format!("arn:{partition}:secretsmanager:{region}:")),
+        super::doc::TemplatePart::Expr(account.clone()),
+        super::doc::TemplatePart::Text(":secret:rds!db-*".to_string()),
+    ]);
+    let mut statements = vec![
+        Statement::allow("ReadSiteSecrets", &["secretsmanager:GetSecretValue"]).on(access
+            .secrets
+            .iter()
+            .map(|secret| doc.at(*secret, "arn"))
+            .collect()),
+        Statement::allow("ReadDatabaseMasterSecret", &["secretsmanager:GetSecretValue"])
+            .on(vec![master_secrets])
+            .condition_expr(
+                "StringEquals",
+                "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn",
+                vec![db_arn.clone()],
+            ),
+        Statement::allow("DecryptSiteSecrets", &["kms:Decrypt"]).on(vec![doc.at(access.key, "arn")]),
+        Statement::allow("DescribeDatabase", &["rds:DescribeDBInstances"]).on(vec![db_arn]),
+    ];
+    if let Some(cache) = access.cache {
+        statements.push(
+            Statement::allow("DescribeSessionStore", &["elasticache:DescribeReplicationGroups"])
+                .on(vec![doc.at(cache, "arn")]),
+        );
+    }
+    if let Some((bucket, key)) = &access.code_object {
+        statements.push(
+            Statement::allow("ReadSiteCode", &["s3:GetObject"])
+                .on(vec![Expression::from(format!("arn:{partition}:s3:::{bucket}/{key}"))]),
+        );
+    }
+    let document = policy_document(name.to_string(), &statements);
+    let json = document.at("json");
+    doc.add(id, Area::Compute, document);
+    doc.add(
+        id,
+        Area::Compute,
+        Res::resource("aws_iam_role_policy", name)
+            .attr("name", format!("{}-site", access.app))
+            .attr("role", doc.at(access.role, "id"))
+            .attr("policy", json),
     );
 }

@@ -38,7 +38,8 @@ use mhac_compiler::model::{Engine, Throughput};
 use mhac_compiler::plan::identity::{assume_document, bucket_objects, file_system_tls};
 use mhac_compiler::plan::{
     AuthToken, Bucket, BucketAccess, BucketPolicy, BucketUse, BucketWriter, Cache, CacheEngineKind, CacheSubnetGroup,
-    DbInstance, DbMonitoringRole, DbSubnetGroup, FileSystem, Keep, MountTarget, PartId, decisions,
+    DbInstance, DbMonitoringRole, DbSubnetGroup, FileSystem, Keep, MountTarget, PartId, SiteSecret, SiteSecretUse,
+    decisions,
 };
 
 /// The file a bucket goes to: a load balancer's log bucket beside it.
@@ -491,3 +492,60 @@ pub fn cache(doc: &mut Doc<'_>, id: PartId, cache: &Cache) {
     }
     doc.add(id, Area::Data, res);
 }
+
+/// A secret the site generates, its value from Secrets Manager's random
+/// password: the Moodle database user's credentials (JSON) or the admin's
+/// password. Generated once: later runs of the data source are ignored by
+/// the secret's version.
+pub fn site_secret(doc: &mut Doc<'_>, id: PartId, secret: &SiteSecret) {
+    let name = doc.name(id);
+    let random = data_ref("aws_secretsmanager_random_password", name, "random_password");
+    let (description, password, value) = match &secret.usage {
+        SiteSecretUse::DatabaseUser { username } => (
+            "Moodle's database user (the site's config.php reads it at boot)",
+            Res::data("aws_secretsmanager_random_password", name)
+                .attr("password_length", 32)
+                .attr("exclude_punctuation", true),
+            Expression::from(
+                hcl::expr::FuncCall::builder("jsonencode")
+                    .arg(super::doc::tags([("username", Expression::from(username.as_str())), ("password", random)]))
+                    .build(),
+            ),
+        ),
+        SiteSecretUse::AdminPassword => (
+            "The Moodle admin account's password",
+            Res::data("aws_secretsmanager_random_password", name)
+                .attr("password_length", 24)
+                .attr("exclude_characters", ADMIN_EXCLUDED)
+                .attr("require_each_included_type", true),
+            random,
+        ),
+    };
+    doc.add(id, Area::Data, password);
+    doc.add(
+        id,
+        Area::Data,
+        Res::resource("aws_secretsmanager_secret", name)
+            .attr("name_prefix", format!("{}-", doc.physical(&[name], 200)))
+            .attr("description", description)
+            .attr("kms_key_id", doc.at(secret.key, "arn"))
+            .skip(
+                "CKV2_AWS_57",
+                "the site reads this secret when an instance boots; a rotated value would take effect only on the next instance refresh, so mhac generates no rotation function for it",
+            )
+            .prevent_destroy(secret.keep),
+    );
+    doc.add(
+        id,
+        Area::Data,
+        Res::resource("aws_secretsmanager_secret_version", name)
+            .attr("secret_id", doc.at(id, "id"))
+            .attr("secret_string", value)
+            .ignore_changes(&["secret_string"]),
+    );
+}
+
+/// Characters the admin's generated password leaves out: quotes,
+/// backslash, and what shells and URLs read specially (as CloudFormation's
+/// `ExcludeCharacters`).
+const ADMIN_EXCLUDED: &str = "\"'`\\$/@ ";

@@ -18,8 +18,8 @@ use super::doc::{Area, Doc, Res, empty, list, nested};
 use hcl::Block;
 use hcl::expr::Expression;
 use mhac_compiler::plan::{
-    Listener, ListenerAction, ListenerProtocol, LoadBalancer, PartId, PartKind, ShieldProtection, TargetGroup,
-    WafLogging, WebAcl, WebAclAssociation, decisions,
+    Listener, ListenerAction, ListenerProtocol, ListenerRule, LoadBalancer, PartId, PartKind, ShieldProtection,
+    TargetGroup, WafLogging, WebAcl, WebAclAssociation, decisions,
 };
 
 pub fn load_balancer(doc: &mut Doc<'_>, id: PartId, lb: &LoadBalancer) {
@@ -82,7 +82,7 @@ pub fn target_group(doc: &mut Doc<'_>, id: PartId, group: &TargetGroup) {
             ("enabled", Expression::from(true)),
             ("path", Expression::from(group.health_check.as_str())),
             ("protocol", Expression::from("HTTP")),
-            ("matcher", Expression::from(decisions::HEALTH_CHECK_MATCHER)),
+            ("matcher", Expression::from(group.matcher.as_str())),
             ("interval", Expression::from(decisions::HEALTH_CHECK_INTERVAL)),
             ("timeout", Expression::from(decisions::HEALTH_CHECK_TIMEOUT)),
             ("healthy_threshold", Expression::from(decisions::HEALTHY_THRESHOLD)),
@@ -270,5 +270,32 @@ pub fn shield_protection(doc: &mut Doc<'_>, id: PartId, shield: &ShieldProtectio
         Res::resource("aws_shield_protection", doc.name(id))
             .attr("name", doc.physical(&[shield.name.as_str()], 128))
             .attr("resource_arn", doc.at(shield.load_balancer, "arn")),
+    );
+}
+
+/// A listener rule answering requests to its paths with a fixed status.
+pub fn listener_rule(doc: &mut Doc<'_>, id: PartId, rule: &ListenerRule) {
+    let action = Block::builder("action")
+        .add_attribute(("type", "fixed-response"))
+        .add_block(nested(
+            "fixed_response",
+            [
+                ("content_type", Expression::from("text/plain")),
+                ("message_body", Expression::from("Not found")),
+                ("status_code", Expression::from(rule.status.to_string())),
+            ],
+        ))
+        .build();
+    let condition = Block::builder("condition")
+        .add_block(nested("path_pattern", [("values", super::doc::strings(&rule.paths))]))
+        .build();
+    doc.add(
+        id,
+        Area::LoadBalancer,
+        Res::resource("aws_lb_listener_rule", doc.name(id))
+            .attr("listener_arn", doc.at(rule.listener, "arn"))
+            .attr("priority", rule.priority)
+            .block(action)
+            .block(condition),
     );
 }

@@ -103,7 +103,7 @@ pub fn output(doc: &mut Doc<'_>, name: &str, description: String, value: Express
 pub fn outputs(doc: &mut Doc<'_>) {
     let plan: &Plan = doc.plan;
     for out in &plan.outputs {
-        let value = match out.value {
+        let value = match out.value.clone() {
             OutputValue::VpcId(part) | OutputValue::FileSystemId(part) | OutputValue::VpnConnectionId(part) => {
                 doc.at(part, "id")
             }
@@ -120,7 +120,8 @@ pub fn outputs(doc: &mut Doc<'_>) {
             OutputValue::DbAddress(part) => doc.at(part, "address"),
             OutputValue::DbPort(part) => doc.at(part, "port"),
             OutputValue::BucketName(part) => doc.at(part, "bucket"),
-            OutputValue::TopicArn(part) => doc.at(part, "arn"),
+            OutputValue::TopicArn(part) | OutputValue::SecretArn(part) => doc.at(part, "arn"),
+            OutputValue::Literal(text) => Expression::from(text),
         };
         output(doc, out.ident.tf(), out.description.clone(), value);
     }

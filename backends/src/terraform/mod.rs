@@ -271,5 +271,8 @@ fn print(doc: &mut Doc<'_>, id: PartId, kind: &PartKind) {
         PartKind::Topic(topic) => monitoring::topic(doc, id, topic),
         PartKind::Subscription(subscription) => monitoring::subscription(doc, id, subscription),
         PartKind::Alarm(alarm) => monitoring::alarm(doc, id, alarm),
+        PartKind::SiteSecret(secret) => data::site_secret(doc, id, secret),
+        PartKind::SiteAccess(access) => compute::site_access(doc, id, access),
+        PartKind::ListenerRule(rule) => edge::listener_rule(doc, id, rule),
     }
 }

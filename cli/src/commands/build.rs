@@ -8,7 +8,7 @@
 
 use super::{fail, report_to_stderr};
 use crate::args::{MessageFormat, Target, TemplateFormat};
-use crate::output::{write_atomic, write_files_atomic};
+use crate::output::{write_atomic, write_files_atomic, write_tree_atomic};
 use crate::source::load;
 use crate::{EXIT_ERRORS, EXIT_OK};
 use mhac_backends::terraform;
@@ -56,6 +56,7 @@ pub fn run(
             std::mem::forget(template);
             text
         }
+        Target::Site => return site(plan, output),
         Target::Terraform => {
             let configuration = match terraform::generate(plan, terraform_options) {
                 Ok(configuration) => configuration,
@@ -99,5 +100,52 @@ fn warn_about_limits(template: &serde_json::Value, bytes: usize) {
              {MAX_RESOURCES} resources and {MAX_BYTES} bytes per stack, and mhac does not split deployments into \
              nested stacks yet: deploy this one with `--target terraform`"
         );
+    }
+}
+
+/// `--target site`: the rendered site layer, the cloud-config and the
+/// values, into a directory.
+fn site(plan: &mhac_compiler::plan::Plan, output: Option<&Path>) -> u8 {
+    use mhac_compiler::plan::{EnvValue, PartKind, site};
+    let Some(dir) = output else { return fail("--target site writes a directory: give it with -o DIR") };
+    let Some(site_plan) = &plan.site else {
+        return fail("the source has no `site` block: there is no site layer to write");
+    };
+    let user_data = plan.parts.iter().find_map(|part| match &part.kind {
+        PartKind::LaunchTemplate(template) => template.user_data.clone(),
+        _ => None,
+    });
+    let describe = |value: &EnvValue| -> Option<String> {
+        let name = |part: &mhac_compiler::plan::PartId| plan.part(*part).origin.name.clone();
+        Some(match value {
+            EnvValue::Text(mhac_compiler::plan::Text::Literal(text)) => text.clone(),
+            EnvValue::Text(mhac_compiler::plan::Text::Param(index)) => {
+                format!("<param {}>", plan.params.get(*index).map_or("", |p| p.name.as_str()))
+            }
+            EnvValue::Region => plan.deployment.region.clone(),
+            EnvValue::CfnStack => "<stack name>".to_string(),
+            EnvValue::CfnLogicalId(part) => plan.part(*part).ident.cfn().to_string(),
+            EnvValue::DbAddress(part) => format!("<address of database {}>", name(part)),
+            EnvValue::DbPort(part) => format!("<port of database {}>", name(part)),
+            EnvValue::DbIdentifier(part) => format!("<identifier of database {}>", name(part)),
+            EnvValue::SecretArn(part) => format!("<ARN of secret {}>", plan.part(*part).ident.tf()),
+            EnvValue::CacheId(part) => format!("<id of cache {}>", name(part)),
+            EnvValue::FileSystemId(part) => format!("<id of file system {}>", name(part)),
+            EnvValue::LogGroupName(part) => format!("<log group {}>", plan.part(*part).ident.tf()),
+        })
+    };
+    let cloud_config = user_data.as_ref().map(|data| site::cloud_config(site_plan, data, describe));
+    let values: serde_json::Map<String, serde_json::Value> =
+        site_plan.values.iter().map(|(name, value)| ((*name).to_string(), serde_json::json!(value))).collect();
+    let values = format!("{}\n", serde_json::to_string_pretty(&values).unwrap_or_default());
+    let mut files: Vec<(&str, &[u8], u32)> =
+        site_plan.files.iter().map(|file| (file.path, file.text.as_bytes(), file.mode)).collect();
+    files.push(("values.json", values.as_bytes(), 0o644));
+    if let Some(text) = &cloud_config {
+        files.push(("user-data.yaml", text.as_bytes(), 0o644));
+    }
+    match write_tree_atomic(dir, &files) {
+        Ok(()) => EXIT_OK,
+        Err(error) => fail(&format!("cannot write {}: {error}", dir.display())),
     }
 }

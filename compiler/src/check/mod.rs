@@ -30,8 +30,9 @@ pub fn check(model: &mut Model, diagnostics: &mut Diagnostics) {
     security::derive_egress(model);
 }
 
-/// Drop the warnings that infer something from an absence (a group no
-/// component uses, no session store, no shared file system) when an item
+/// Drop the findings that infer something from an absence (a group no
+/// component uses, no session store, no shared file system, a site with no
+/// database or app servers) when an item
 /// that could have supplied it did not parse: the syntax error is the
 /// problem to fix first, and the inference would be a guess.
 pub fn quiet_absence_warnings(broken: &[crate::ast::BrokenItem], diagnostics: &mut Vec<Diagnostic>) {
@@ -42,6 +43,9 @@ pub fn quiet_absence_warnings(broken: &[crate::ast::BrokenItem], diagnostics: &m
             Code::UnusedGroup => placed_kinds.contains(kind) || crate::schema::block(kind).is_none(),
             Code::NoSessionStore => *kind == "cache" || crate::schema::block(kind).is_none(),
             Code::NoSharedDataroot => *kind == "file_system" || crate::schema::block(kind).is_none(),
+            Code::SiteWithoutDatabase => {
+                matches!(*kind, "database" | "app_servers") || crate::schema::block(kind).is_none()
+            }
             _ => false,
         })
     };

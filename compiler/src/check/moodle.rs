@@ -9,6 +9,135 @@ use crate::stdlib::{stdlib, version_at_least};
 pub(super) fn check(model: &Model, diagnostics: &mut Diagnostics) {
     floors(model, diagnostics);
     cluster(model, diagnostics);
+    site(model, diagnostics);
+}
+
+/// `moodle-4.5.5.tgz`, `stable405/...`: the Moodle release an archive's
+/// name says it holds (`4.5`), when it says.
+fn archive_release(url: &str) -> Option<String> {
+    let name = url.rsplit('/').next().unwrap_or(url);
+    let rest = name.strip_prefix("moodle-")?;
+    let mut parts = rest.split(['.', '-']);
+    let major = parts.next().filter(|p| p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty())?;
+    let minor = parts.next().filter(|p| p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty())?;
+    Some(format!("{major}.{minor}"))
+}
+
+/// The site: what it needs (one database, app servers), whether its address
+/// and the load balancer agree on HTTPS, whether its code and PHP fit the
+/// release; and app servers with no site to run.
+fn site(model: &Model, diagnostics: &mut Diagnostics) {
+    let Some(site) = &model.site else {
+        // An AMI or a parameter may be an image with Moodle baked in; an
+        // `ssm(...)` image is a public system image with nothing on it.
+        if let Some(app) = model.app_servers.iter().find(|app| matches!(app.image, Image::Ssm(_))) {
+            diagnostics.push(
+                Diagnostic::new(Code::NoSite, format!("app servers `{}` have no Moodle site to run", app.name.text))
+                    .primary(app.name.span, "these boot a public system image with nothing installed")
+                    .help("add a `site { wwwroot = \"https://...\", code = \"...\", code_sha256 = \"...\", admin_email = \"...\" }` block: the app servers then install Moodle, its web server and PHP on boot (or point `image` at an AMI with Moodle baked in)"),
+            );
+        }
+        return;
+    };
+    if model.databases.len() != 1 || model.app_servers.is_empty() {
+        let mut diagnostic = Diagnostic::new(
+            Code::SiteWithoutDatabase,
+            match (model.databases.len(), model.app_servers.is_empty()) {
+                (0, _) => "the site has no database".to_string(),
+                (1, true) => "the site has no app servers to run it".to_string(),
+                (n, _) => format!("the site has {n} databases; Moodle uses one"),
+            },
+        )
+        .primary(site.head, "this site");
+        for database in model.databases.iter().skip(1) {
+            diagnostic = diagnostic.secondary(database.name.span, "another database");
+        }
+        diagnostics
+            .push(diagnostic.help("declare exactly one `database` and at least one `app_servers` group for the site"));
+    }
+    let https_lbs: Vec<&LoadBalancer> = model.load_balancers.iter().filter(|lb| !lb.targets.is_empty()).collect();
+    if let Some(lb) = https_lbs.first().copied() {
+        // An `https` block in error is reported where it is written.
+        match (site.https(), lb.https.is_some() || lb.https_written.is_some()) {
+            (false, true) => diagnostics.push(
+                Diagnostic::new(Code::SiteSchemeMismatch, "the site's address is http:// behind an HTTPS listener")
+                    .primary(site.wwwroot_span, "Moodle builds every link from this address")
+                    .secondary(lb.name.span, "this load balancer serves HTTPS and redirects port 80 to it")
+                    .help(format!("write `wwwroot = \"{}\"`", site.wwwroot.replacen("http://", "https://", 1))),
+            ),
+            (true, false) => diagnostics.push(
+                Diagnostic::new(Code::SiteSchemeMismatch, "the site's address is https:// and the load balancer has no HTTPS listener")
+                    .primary(site.wwwroot_span, "students would be sent to HTTPS")
+                    .secondary(lb.name.span, "this load balancer serves plain HTTP only")
+                    .help("add `https { certificate = ... }` to the load balancer, or write an http:// address (development only)"),
+            ),
+            _ => {}
+        }
+    }
+    if let Some(release) = archive_release(&site.code)
+        && stdlib().moodle.versions.contains_key(&model.deployment.moodle)
+        && release != model.deployment.moodle
+    {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::CodeReleaseMismatch,
+                format!("the site's code is Moodle {release}; the deployment says Moodle {}", model.deployment.moodle),
+            )
+            .primary(site.code_span, format!("an archive of Moodle {release}"))
+            .secondary(model.deployment.moodle_span, "the release the rules and the app servers expect")
+            .help(format!(
+                "point `code` at a Moodle {} archive, or change `moodle` to \"{release}\" (an upgrade: the app servers run it once, under a lock)",
+                model.deployment.moodle
+            )),
+        );
+    }
+    php(model, site, diagnostics);
+    for app in &model.app_servers {
+        if let Some(span) = app.behind.as_ref().and_then(|behind| behind.health_check_span) {
+            diagnostics.push(
+                Diagnostic::new(Code::HealthCheckOverridden, "the load balancer checks this path instead of the site's health endpoint")
+                    .primary(span, "Moodle answers here even when its database or session store is down, and with a 303 to other hosts")
+                    .help(format!("remove `health_check`: with a site, the load balancer checks {}, which is green only when PHP, the database, the session store and the dataroot work", crate::plan::site::HEALTH_PATH)),
+            );
+        }
+    }
+}
+
+/// The PHP version and settings the release needs.
+fn php(model: &Model, site: &Site, diagnostics: &mut Diagnostics) {
+    let moodle = &model.deployment.moodle;
+    let Some(facts) = stdlib().moodle.versions.get(moodle) else { return };
+    let offered = crate::lower::AL2023_PHP;
+    let version = &site.php.version;
+    let in_range = !version.is_empty()
+        && version_at_least(version, &facts.php)
+        && facts.php_max.as_deref().is_none_or(|max| version_at_least(max, version));
+    if !in_range || !offered.contains(&version.as_str()) {
+        let range = format!("{} to {}", facts.php, facts.php_max.as_deref().unwrap_or("the newest"));
+        let message = if version.is_empty() {
+            format!("Moodle {moodle} needs PHP {range}, which Amazon Linux 2023 does not offer")
+        } else if in_range {
+            format!("Amazon Linux 2023 does not offer PHP {version}")
+        } else {
+            format!("Moodle {moodle} runs on PHP {range}, not {version}")
+        };
+        diagnostics.push(
+            Diagnostic::new(Code::PhpUnsupported, message)
+                .primary(site.php.span, "the PHP the app servers install")
+                .secondary(model.deployment.moodle_span, format!("Moodle {moodle}"))
+                .help(format!(
+                    "Amazon Linux 2023 offers PHP {}; use one in {range}, or another Moodle release",
+                    offered.join(", ")
+                )),
+        );
+    }
+    if version_at_least(moodle, "4.5") && site.php.max_input_vars < 5000 {
+        diagnostics.push(
+            Diagnostic::new(Code::PhpUnsupported, format!("Moodle {moodle} needs max_input_vars of at least 5000"))
+                .primary(site.php.span, format!("max_input_vars = {}", site.php.max_input_vars))
+                .help("remove `max_input_vars` (the default is 5000) or raise it"),
+        );
+    }
 }
 
 fn floors(model: &Model, diagnostics: &mut Diagnostics) {

@@ -872,6 +872,7 @@ pub(super) fn load_balancer(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> 
         subnets_span,
         security_group_span,
         https,
+        https_written: nested(block, "https").map(|https| https.span),
         waf,
         shield,
         idle_timeout,
@@ -1024,7 +1025,8 @@ pub(super) fn app_servers(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Ap
             }
             _ => "/".to_string(),
         };
-        Behind { load_balancer, health_check, span: behind.span }
+        let health_check_span = value(behind, "health_check").map(|e| e.span);
+        Behind { load_balancer, health_check, health_check_span, span: behind.span }
     });
     AppServers {
         name,

@@ -17,6 +17,8 @@
 
 mod components;
 mod site;
+
+pub use site::AL2023_PHP;
 mod facts;
 mod values;
 

@@ -9,7 +9,7 @@ use super::Ctx;
 use super::components::{is_email, nested, value};
 use crate::ast::{Block, Expr};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Model, Php, Site};
+use crate::model::{Model, Php, Site, StringValue};
 use crate::stdlib::stdlib;
 
 /// The PHP versions Amazon Linux 2023, the app servers' system, offers.
@@ -75,7 +75,7 @@ fn is_code(text: &str) -> bool {
                 && !key.is_empty()
         })
     });
-    archive && (https || s3) && file_safe(text) && !text.contains(char::is_whitespace)
+    archive && (https || s3) && file_safe(text) && !text.contains(char::is_whitespace) && !text.contains(['$', '%'])
 }
 
 /// Moodle's rule for user names: lowercase letters, digits and `_-.@`.
@@ -89,7 +89,11 @@ fn is_username(text: &str) -> bool {
 pub fn default_php(moodle: &str) -> Option<&'static str> {
     let facts = stdlib().moodle.versions.get(moodle)?;
     let max = facts.php_max.as_deref()?;
-    AL2023_PHP.iter().rev().copied().find(|php| crate::stdlib::version_at_least(php, &facts.php) && crate::stdlib::version_at_least(max, php))
+    AL2023_PHP
+        .iter()
+        .rev()
+        .copied()
+        .find(|php| crate::stdlib::version_at_least(php, &facts.php) && crate::stdlib::version_at_least(max, php))
 }
 
 /// `site { ... }`.
@@ -102,27 +106,62 @@ pub(super) fn site(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Site {
         .map(|(text, _)| text)
         .unwrap_or_default();
     let code_span = value(block, "code").map_or(block.head_span(), |e| e.span);
-    let code_sha256 = checked(
+    let code_sha256 = code_sha256(ctx, block);
+    let admin =
+        checked(ctx, block, "admin", is_username, "write a Moodle user name: lowercase letters, digits and _ - . @")
+            .map_or_else(|| "admin".to_string(), |(text, _)| text);
+    let admin_email = checked(
         ctx,
         block,
-        "code_sha256",
-        |text| text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()),
-        "write the archive's SHA-256 as 64 hex digits: download.moodle.org publishes it beside each release (the .sha256 link); for your own archive, `sha256sum FILE`",
+        "admin_email",
+        |text| is_email(text) && file_safe(text),
+        "write one address such as \"ops@example.edu\"",
     )
-    .map(|(text, _)| text.to_ascii_lowercase())
+    .map(|(text, _)| text)
     .unwrap_or_default();
-    let admin = checked(ctx, block, "admin", is_username, "write a Moodle user name: lowercase letters, digits and _ - . @")
-        .map_or_else(|| "admin".to_string(), |(text, _)| text);
-    let admin_email = checked(ctx, block, "admin_email", |text| is_email(text) && file_safe(text), "write one address such as \"ops@example.edu\"")
-        .map(|(text, _)| text)
-        .unwrap_or_default();
     let names_help = "write the name without ' \\ | or a line break (it goes into the site's configuration files)";
-    let full_name = checked(ctx, block, "full_name", |t| !t.trim().is_empty() && t.len() <= 255 && file_safe(t), names_help)
-        .map_or_else(|| model.deployment.name.text.clone(), |(text, _)| text);
-    let short_name = checked(ctx, block, "short_name", |t| !t.trim().is_empty() && t.len() <= 100 && file_safe(t), names_help)
-        .map_or_else(|| "moodle".to_string(), |(text, _)| text);
+    let full_name =
+        checked(ctx, block, "full_name", |t| !t.trim().is_empty() && t.len() <= 255 && file_safe(t), names_help)
+            .map_or_else(|| model.deployment.name.text.clone(), |(text, _)| text);
+    let short_name =
+        checked(ctx, block, "short_name", |t| !t.trim().is_empty() && t.len() <= 100 && file_safe(t), names_help)
+            .map_or_else(|| "moodle".to_string(), |(text, _)| text);
     let php = php(ctx, block, model);
-    Site { wwwroot, wwwroot_span, code, code_span, code_sha256, admin, admin_email, full_name, short_name, php, span: block.span }
+    Site {
+        wwwroot,
+        wwwroot_span,
+        code,
+        code_span,
+        code_sha256,
+        admin,
+        admin_email,
+        full_name,
+        short_name,
+        php,
+        head: block.head_span(),
+        span: block.span,
+    }
+}
+
+/// The archive's SHA-256: 64 hex digits, or a `param` supplied at deploy
+/// time (what download.moodle.org publishes beside each release).
+fn code_sha256(ctx: &mut Ctx<'_>, block: &Block) -> StringValue {
+    let Some(expr) = value(block, "code_sha256") else { return StringValue::Literal(String::new()) };
+    match ctx.string_or_param(expr, "SHA-256 of the Moodle code archive (64 hex digits)") {
+        Some(StringValue::Literal(text)) if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) => {
+            StringValue::Literal(text.to_ascii_lowercase())
+        }
+        Some(StringValue::Literal(text)) => {
+            ctx.report(
+                Diagnostic::new(Code::InvalidValue, format!("`{text}` is not a SHA-256"))
+                    .primary(expr.span, "the app servers install the code only when its SHA-256 is this")
+                    .help("write the archive's SHA-256 as 64 hex digits: download.moodle.org publishes it beside each release (the .sha256 link); for your own archive, `sha256sum FILE`; or supply it at deploy time with `param.NAME`"),
+            );
+            StringValue::Literal(String::new())
+        }
+        Some(param) => param,
+        None => StringValue::Literal(String::new()),
+    }
 }
 
 /// `php { ... }`, with the defaults Moodle needs.
@@ -155,7 +194,14 @@ mod tests {
         for good in ["https://moodle.example.edu", "http://127.0.0.1:8080", "https://lms.uni-x.de"] {
             assert!(is_wwwroot(good), "{good}");
         }
-        for bad in ["moodle.example.edu", "https://moodle.example.edu/", "https://x/moodle", "ftp://x.y", "https://a_b.c", "https://x:0"] {
+        for bad in [
+            "moodle.example.edu",
+            "https://moodle.example.edu/",
+            "https://x/moodle",
+            "ftp://x.y",
+            "https://a_b.c",
+            "https://x:0",
+        ] {
             assert!(!is_wwwroot(bad), "{bad}");
         }
         assert!(is_code("https://download.moodle.org/download.php/direct/stable405/moodle-4.5.5.tgz"));

@@ -27,6 +27,7 @@ pub fn plan(model: &CheckedModel) -> Plan {
     builder.load_balancers();
     builder.app_servers();
     builder.data();
+    builder.site();
     builder.monitoring();
     builder.outputs();
     builder.plan
@@ -52,6 +53,9 @@ struct Builder<'m> {
     target_groups: Vec<Option<PartId>>,
     images: Vec<Option<PartId>>,
     roles: Vec<PartId>,
+    app_log_groups: Vec<PartId>,
+    launch_templates: Vec<PartId>,
+    auth_tokens: Vec<Option<PartId>>,
     auto_scaling_groups: Vec<PartId>,
     access_log_bucket: Option<PartId>,
     databases: Vec<PartId>,
@@ -108,6 +112,7 @@ impl<'m> Builder<'m> {
                 parts: Vec::new(),
                 outputs: Vec::new(),
                 state: model.state.clone(),
+                site: super::site::plan(model),
             },
             key: None,
             vpc: PartId(0),
@@ -122,6 +127,9 @@ impl<'m> Builder<'m> {
             target_groups: Vec::new(),
             images: Vec::new(),
             roles: Vec::new(),
+            app_log_groups: Vec::new(),
+            launch_templates: Vec::new(),
+            auth_tokens: Vec::new(),
             auto_scaling_groups: Vec::new(),
             access_log_bucket: None,
             databases: Vec::new(),
@@ -657,6 +665,16 @@ impl<'m> Builder<'m> {
                     Some(behind) => (behind.health_check.clone(), behind.span),
                     None => ("/".to_string(), app.span),
                 };
+                // The site's own health endpoint, unless the source names a
+                // path: green only when PHP, the database, the session
+                // store and the dataroot all work, whatever the Host.
+                let site_health =
+                    model.site.is_some() && app.behind.as_ref().is_none_or(|behind| behind.health_check_span.is_none());
+                let (path, matcher) = if site_health {
+                    (super::site::HEALTH_PATH.to_string(), "200".to_string())
+                } else {
+                    (path, decisions::HEALTH_CHECK_MATCHER.to_string())
+                };
                 self.add(
                     both(format!("{pascal}TargetGroup"), name),
                     component(SymbolKind::AppServers, &app.name, span),
@@ -666,6 +684,7 @@ impl<'m> Builder<'m> {
                         app: app.name.text.clone(),
                         port: app.port,
                         health_check: path,
+                        matcher,
                         https: lb.https.is_some(),
                     }),
                 )
@@ -691,7 +710,7 @@ impl<'m> Builder<'m> {
                         StringValue::Literal(text) => Text::Literal(text.clone()),
                         StringValue::Param(index) => Text::Param(*index),
                     };
-                    self.add(
+                    let listener = self.add(
                         both(format!("{pascal}HttpsListener"), address(&[name, "https"])),
                         component(SymbolKind::LoadBalancer, &lb.name, https.span),
                         PartKind::Listener(Listener {
@@ -700,6 +719,7 @@ impl<'m> Builder<'m> {
                             action: forward,
                         }),
                     );
+                    self.health_rule(listener, target_group, &at, lb);
                 }
                 None => {
                     self.add(
@@ -801,13 +821,39 @@ impl<'m> Builder<'m> {
         self.access_log_bucket.unwrap_or(PartId(usize::MAX))
     }
 
+    /// With a site behind the load balancer, requests from the internet to
+    /// the site's health endpoint get a 404 at the listener: only the load
+    /// balancer's own health checks reach it.
+    fn health_rule(
+        &mut self,
+        listener: PartId,
+        target_group: Option<PartId>,
+        at: &Origin,
+        lb: &crate::model::LoadBalancer,
+    ) {
+        if self.model.site.is_none() || target_group.is_none() {
+            return;
+        }
+        let health = super::site::HEALTH_PATH;
+        self.add(
+            both(format!("{}HealthRule", lb.name.pascal()), address(&[lb.name.as_str(), "health"])),
+            at.clone(),
+            PartKind::ListenerRule(ListenerRule {
+                listener,
+                priority: 1,
+                paths: vec![health.to_string(), format!("{health}/*")],
+                status: 404,
+            }),
+        );
+    }
+
     fn app_servers(&mut self) {
         let model = self.model;
         for (index, app) in model.app_servers.iter().enumerate() {
             let name = app.name.as_str();
             let pascal = app.name.pascal();
             let at = component(SymbolKind::AppServers, &app.name, app.span);
-            self.add(
+            let log_group = self.add(
                 both(format!("{pascal}AppLogGroup"), address(&[name, "app_logs"])),
                 at.clone(),
                 PartKind::LogGroup(LogGroup {
@@ -816,6 +862,7 @@ impl<'m> Builder<'m> {
                     key: self.key_id(),
                 }),
             );
+            self.app_log_groups.push(log_group);
             let role = self.add(
                 both(format!("{pascal}InstanceRole"), address(&[name, "instance"])),
                 at.clone(),
@@ -846,8 +893,10 @@ impl<'m> Builder<'m> {
                     profile,
                     group: self.groups[app.security_group],
                     volume_gb: app.volume_gb,
+                    user_data: None,
                 }),
             );
+            self.launch_templates.push(launch_template);
             let target_group =
                 app.behind.as_ref().and_then(|behind| self.target_groups.get(behind.load_balancer).copied().flatten());
             let group = self.add(
@@ -860,6 +909,7 @@ impl<'m> Builder<'m> {
                     subnets: self.subnets[app.tier].clone(),
                     launch_template,
                     target_group,
+                    wait_for_site: model.site.is_some(),
                 }),
             );
             self.auto_scaling_groups.push(group);
@@ -970,6 +1020,7 @@ impl<'m> Builder<'m> {
                     subnets: self.subnets[cache.tier].clone(),
                 }),
             );
+            let mut token_part = None;
             let engine = match cache.engine {
                 CacheEngine::Memcached => CacheEngineKind::Memcached,
                 CacheEngine::Redis | CacheEngine::Valkey => {
@@ -984,6 +1035,7 @@ impl<'m> Builder<'m> {
                             }),
                         )
                     });
+                    token_part = auth_token;
                     CacheEngineKind::Replicated {
                         engine: cache.engine.as_str(),
                         at_rest: cache.encrypted,
@@ -1011,6 +1063,7 @@ impl<'m> Builder<'m> {
                 }),
             );
             self.caches.push(part);
+            self.auth_tokens.push(token_part);
         }
         for bucket in &model.buckets {
             let name = bucket.name.as_str();
@@ -1050,6 +1103,88 @@ impl<'m> Builder<'m> {
                         key: self.key_id(),
                     }),
                 );
+            }
+        }
+    }
+
+    /// The site's secrets, what each app server group may read to run it,
+    /// and the instances' user data.
+    fn site(&mut self) {
+        let model = self.model;
+        let (Some(site), Some(&database)) = (&model.site, self.databases.first()) else { return };
+        let Some(db) = model.databases.first() else { return };
+        let at = Origin { owner: Owner::Component(SymbolKind::Deployment), name: "site".to_string(), span: site.span };
+        let keep = model.deployment.is_prod();
+        let db_user = self.add(
+            both("SiteDatabaseUser", "site_database_user"),
+            at.clone(),
+            PartKind::SiteSecret(SiteSecret {
+                usage: SiteSecretUse::DatabaseUser { username: super::site::app_db_user(&db.username).to_string() },
+                key: self.key_id(),
+                keep,
+            }),
+        );
+        let admin = self.add(
+            both("SiteAdminPassword", "site_admin_password"),
+            at.clone(),
+            PartKind::SiteSecret(SiteSecret { usage: SiteSecretUse::AdminPassword, key: self.key_id(), keep }),
+        );
+        let store = super::site::session_store(model);
+        let cache = store.and_then(|index| self.caches.get(index).copied());
+        let token = store.and_then(|index| self.auth_tokens.get(index).copied().flatten());
+        let mut secrets = vec![db_user, admin];
+        secrets.extend(token);
+        let code_object = site.code_object().map(|(bucket, key)| (bucket.to_string(), key.to_string()));
+        for (index, app) in model.app_servers.iter().enumerate() {
+            let (Some(&role), Some(&group)) = (self.roles.get(index), self.auto_scaling_groups.get(index)) else {
+                continue;
+            };
+            self.add(
+                both(format!("{}SiteAccess", app.name.pascal()), address(&[app.name.as_str(), "site"])),
+                component(SymbolKind::AppServers, &app.name, app.span),
+                PartKind::SiteAccess(SiteAccess {
+                    role,
+                    app: app.name.text.clone(),
+                    secrets: secrets.clone(),
+                    key: self.key_id(),
+                    database,
+                    cache,
+                    code_object: code_object.clone(),
+                    auto_scaling_group: group,
+                }),
+            );
+            let sha256 = match &site.code_sha256 {
+                StringValue::Literal(text) => Text::Literal(text.clone()),
+                StringValue::Param(index) => Text::Param(*index),
+            };
+            let mut env: Vec<(&'static str, EnvValue)> = vec![
+                ("MHAC_REGION", EnvValue::Region),
+                ("MHAC_CODE_URL", EnvValue::Text(Text::Literal(site.code.clone()))),
+                ("MHAC_CODE_SHA256", EnvValue::Text(sha256)),
+                ("MHAC_DB_HOST", EnvValue::DbAddress(database)),
+                ("MHAC_DB_PORT", EnvValue::DbPort(database)),
+                ("MHAC_DB_INSTANCE", EnvValue::DbIdentifier(database)),
+                ("MHAC_DB_APP_SECRET_ARN", EnvValue::SecretArn(db_user)),
+                ("MHAC_ADMIN_SECRET_ARN", EnvValue::SecretArn(admin)),
+            ];
+            if let Some(cache) = cache {
+                env.push(("MHAC_REDIS_GROUP", EnvValue::CacheId(cache)));
+            }
+            if let Some(token) = token {
+                env.push(("MHAC_REDIS_AUTH_SECRET_ARN", EnvValue::SecretArn(token)));
+            }
+            if let Some(&fs) = self.file_systems.first() {
+                env.push(("MHAC_EFS_ID", EnvValue::FileSystemId(fs)));
+            }
+            if let Some(&logs) = self.app_log_groups.get(index) {
+                env.push(("MHAC_LOG_GROUP", EnvValue::LogGroupName(logs)));
+            }
+            env.push(("MHAC_CFN_STACK", EnvValue::CfnStack));
+            env.push(("MHAC_CFN_RESOURCE", EnvValue::CfnLogicalId(group)));
+            if let Some(&template) = self.launch_templates.get(index)
+                && let PartKind::LaunchTemplate(launch) = &mut self.plan.parts[template.0].kind
+            {
+                launch.user_data = Some(UserData { env });
             }
         }
     }
@@ -1239,6 +1374,45 @@ impl<'m> Builder<'m> {
                 OutputValue::VpnConnectionId(part),
                 component(SymbolKind::Vpn, &vpn.name, vpn.span),
             );
+        }
+        if let Some(site) = &model.site {
+            let at =
+                Origin { owner: Owner::Component(SymbolKind::Deployment), name: "site".to_string(), span: site.span };
+            self.output(
+                both("SiteUrl", "site_url"),
+                "The Moodle site".to_string(),
+                OutputValue::Literal(site.wwwroot.clone()),
+                at.clone(),
+            );
+            let secrets: Vec<(PartId, &str)> = self
+                .plan
+                .iter()
+                .filter_map(|(id, part)| match &part.kind {
+                    PartKind::SiteSecret(secret) => Some((
+                        id,
+                        match secret.usage {
+                            SiteSecretUse::DatabaseUser { .. } => "DatabaseUser",
+                            SiteSecretUse::AdminPassword => "AdminPassword",
+                        },
+                    )),
+                    _ => None,
+                })
+                .collect();
+            for (id, what) in secrets {
+                let (cfn, tf, description) = match what {
+                    "DatabaseUser" => (
+                        "SiteDatabaseUserArn",
+                        "site_database_user_arn",
+                        "Secret of Moodle's database user (JSON username and password)",
+                    ),
+                    _ => (
+                        "SiteAdminPasswordArn",
+                        "site_admin_password_arn",
+                        "Secret holding the Moodle admin's password",
+                    ),
+                };
+                self.output(both(cfn, tf), description.to_string(), OutputValue::SecretArn(id), at.clone());
+            }
         }
         if let Some(topic) = self.topic {
             let origin = self.monitoring_origin();

@@ -237,6 +237,9 @@ pub fn tf_type(kind: &PartKind) -> &'static str {
         PartKind::Topic(_) => "aws_sns_topic",
         PartKind::Subscription(_) => "aws_sns_topic_subscription",
         PartKind::Alarm(_) => "aws_cloudwatch_metric_alarm",
+        PartKind::SiteSecret(_) => "aws_secretsmanager_secret",
+        PartKind::SiteAccess(_) => "aws_iam_role_policy",
+        PartKind::ListenerRule(_) => "aws_lb_listener_rule",
     }
 }
 
@@ -327,10 +330,11 @@ pub fn tf_extras(plan: &Plan, part: &Part) -> Vec<(&'static str, String)> {
             (document, file_system_tls(&fs.name)),
             ("aws_efs_file_system_policy", own.to_string()),
         ],
-        PartKind::AuthToken(_) => vec![
+        PartKind::AuthToken(_) | PartKind::SiteSecret(_) => vec![
             ("data.aws_secretsmanager_random_password", own.to_string()),
             ("aws_secretsmanager_secret_version", own.to_string()),
         ],
+        PartKind::SiteAccess(_) => vec![(document, own.to_string())],
         PartKind::Key(_) => vec![(document, key_document(own))],
         PartKind::RouteTable(table) => {
             table.subnets.iter().map(|subnet| ("aws_route_table", plan.part(*subnet).ident.tf().to_string())).collect()

@@ -40,6 +40,7 @@ pub const TOP_LEVEL_KEYWORDS: &[&str] = &[
     "object_storage",
     "monitoring",
     "state",
+    "site",
 ];
 
 /// Parse a whole file. Never fails: syntax errors come back as diagnostics
