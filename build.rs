@@ -50,6 +50,8 @@ fn main() {
             false,
         ),
         ("tool_script", on_path("script").is_some(), "util-linux's script", false),
+        ("tool_php", on_path("php").is_some(), "PHP's command line (Debian: php-cli)", false),
+        ("tool_shellcheck", on_path("shellcheck").is_some(), "shellcheck (Debian: shellcheck)", false),
     ];
     let mut missing = Vec::new();
     for (cfg, available, what, required) in tools {

@@ -213,6 +213,7 @@ const VARIANTS: &[Variant] = &[
         edits: &[
             ("  https { certificate = param.certificate_arn }\n", ""),
             ("allow https, http from internet", "allow http from internet"),
+            ("wwwroot     = \"https://", "wwwroot     = \"http://"),
         ],
     },
     Variant { name: "equivalence_variant", base: "tests/data/equivalence-variant.mha", edits: &[] },

@@ -567,7 +567,19 @@ fn outputs(built: &Built, problems: &mut Vec<String>) {
             | OutputValue::CacheId(p)
             | OutputValue::BucketName(p)
             | OutputValue::VpnConnectionId(p)
-            | OutputValue::TopicArn(p) => built.plan.part(p),
+            | OutputValue::TopicArn(p)
+            | OutputValue::SecretArn(p) => built.plan.part(p),
+            OutputValue::Literal(ref literal) => {
+                let cfn_value = cfn.and_then(|o| o.get(output.ident.cfn())).map(|o| text(Some(&o["Value"])));
+                let tf_value = text(built.tf.pointer(&format!("/output/{}/value", output.ident.tf())));
+                if cfn_value.as_deref() != Some(literal.as_str()) || tf_value != *literal {
+                    problems.push(format!(
+                        "output {}: {literal:?} in the plan, {cfn_value:?} in CloudFormation, {tf_value:?} in Terraform",
+                        output.ident.cfn()
+                    ));
+                }
+                continue;
+            }
         };
         let cfn_value = cfn.and_then(|o| o.get(output.ident.cfn())).map(|o| &o["Value"]);
         let cfn_target = cfn_value

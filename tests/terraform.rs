@@ -464,8 +464,10 @@ fn addresses_come_from_source_names() {
         "sessions",
         "moodledata",
         // Deployment-wide blocks, one per deployment: the alarm topic, the
-        // KMS key, the bucket of S3 access logs, the caller's identity.
+        // KMS key, the bucket of S3 access logs, the caller's identity, the
+        // site's secrets.
         "notify",
+        "site",
         "encryption",
         "s3_access_logs",
         "current",

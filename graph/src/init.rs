@@ -172,6 +172,10 @@ deployment "{name}" {{
 # apply time: `--param certificate_arn=arn:aws:acm:...`.
 param certificate_arn : string
 
+# The SHA-256 of the Moodle archive the site installs (download.moodle.org
+# publishes it beside each release): `--param moodle_sha256=...`.
+param moodle_sha256 : string
+
 # The VPC. Public subnets hold the load balancer and the NAT gateways,
 # private subnets the app servers and the file system's mount targets,
 # isolated subnets (no route to the internet at all) the database and the
@@ -213,8 +217,8 @@ load_balancer front {{
 
 # The app servers: an Auto Scaling group across the private subnets, at
 # least one per zone, scaling on CPU, reached by operators through Session
-# Manager (no SSH port). `image` must boot Moodle: point it at an AMI with
-# Moodle baked in (mhac provisions the infrastructure, not the site).
+# Manager (no SSH port). They boot Amazon Linux 2023 and install the site
+# below; the load balancer checks the site's health endpoint.
 app_servers moodle {{
   subnets        = main.app
   security_group = web
@@ -222,7 +226,17 @@ app_servers moodle {{
   image          = ssm("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")
   access         = session_manager
   scaling {{ min = {min}, max = {max}, target_cpu = 60 }}
-  behind front {{ health_check = "/login/index.php" }}
+  behind front {{}}
+}}
+
+# The Moodle site the app servers install and run: its address, the release
+# archive (installed only when its SHA-256 matches), the admin account. The
+# first server installs Moodle once, under a lock; the others join it.
+site {{
+  wwwroot     = "https://moodle.example.edu"
+  code        = "https://download.moodle.org/download.php/direct/stable405/moodle-4.5.5.tgz"
+  code_sha256 = param.moodle_sha256
+  admin_email = "ops@example.edu"
 }}
 
 "#,

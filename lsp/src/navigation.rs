@@ -244,6 +244,10 @@ mod tests {
                     match entry {
                         Entry::Attribute(attribute) => {
                             out.push(attribute.key.span);
+                            // Text such as "https://moodle.example.edu".
+                            if matches!(attribute.value.kind, ExprKind::String(_)) {
+                                out.push(attribute.value.span);
+                            }
                             let choice = schema
                                 .and_then(|s| s.attribute(&attribute.key.text))
                                 .is_some_and(|a| a.ty.contains('|') && !a.ty.contains("param"));
