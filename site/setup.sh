@@ -4,8 +4,6 @@
 set -eu
 MOODLE_RELEASE='{{MOODLE_RELEASE}}'
 WEB_ROOT_SUBDIR='{{WEB_ROOT_SUBDIR}}'
-CODE_URL='{{CODE_URL}}'
-CODE_SHA256='{{CODE_SHA256}}'
 REDIS_SESSIONS='{{REDIS_SESSIONS}}'
 MAX_INPUT_VARS='{{PHP_MAX_INPUT_VARS}}'
 ADMIN_USER='{{ADMIN_USER}}'
@@ -25,13 +23,11 @@ ENV_FILE=${MHAC_ENV_FILE:-/etc/mhac/site.env}
 : "${MHAC_WEB_GROUP:=$MHAC_WEB_USER}" "${MHAC_NGINX_CONF_DIR:=/etc/nginx/conf.d}" "${MHAC_FPM_POOL_DIR:=/etc/php-fpm.d}"
 : "${MHAC_FPM_SOCKET:=/run/php-fpm/moodle.sock}" "${MHAC_PHP_INI_DIR:=/etc/php.d}" "${MHAC_CRON_FILE:=/etc/cron.d/moodle}"
 : "${MHAC_PHP:=/usr/bin/php}" "${MHAC_AWS:=aws}" "${MHAC_HTTP_LISTEN:=80}" "${MHAC_DB_WAIT:=600}" "${MHAC_LOCK_WAIT:=3600}"
-: "${MHAC_DB_HOST:?}" "${MHAC_DB_PORT:?}" "${MHAC_DB_MASTER_SECRET_ARN:?}" "${MHAC_DB_APP_SECRET_ARN:?}" "${MHAC_ADMIN_SECRET_ARN:?}"
 for p in "$MHAC_CODE_DIR" "$MHAC_DATAROOT" "$MHAC_LOCALCACHE_DIR" "$MHAC_CONFIG_DIR" "$MHAC_LOG_DIR" "$MHAC_PHP" \
     "$MHAC_NGINX_CONF_DIR" "$MHAC_FPM_POOL_DIR" "$MHAC_FPM_SOCKET" "$MHAC_PHP_INI_DIR" "$MHAC_CRON_FILE" "$BUNDLE"; do
     case $p in /*[!A-Za-z0-9._/-]* | [!/]*) die "bad path '$p': absolute, [A-Za-z0-9._/-] only" ;; esac
 done
 case $MHAC_WEB_USER$MHAC_WEB_GROUP$MHAC_HTTP_LISTEN in *[!A-Za-z0-9._:-]*) die "bad web user or listen" ;; esac
-[ "$REDIS_SESSIONS" != true ] || : "${MHAC_REDIS_HOST:?}" "${MHAC_REDIS_PORT:?}"
 umask 022
 cd /
 
@@ -40,6 +36,24 @@ aws_() {
     [ -z "${AWS_ENDPOINT_URL:-}" ] || set -- "$@" --endpoint-url "$AWS_ENDPOINT_URL"
     "$MHAC_AWS" "$@"
 }
+# The deployment names its database instance and its session store; the
+# RDS-managed master secret and the store's primary endpoint are looked up
+# here, once they exist.
+if [ -z "${MHAC_DB_MASTER_SECRET_ARN:-}" ] && [ -n "${MHAC_DB_INSTANCE:-}" ]; then
+    MHAC_DB_MASTER_SECRET_ARN=$(aws_ rds describe-db-instances --db-instance-identifier "$MHAC_DB_INSTANCE" \
+        --query 'DBInstances[0].MasterUserSecret.SecretArn' --output text) || die "cannot describe database $MHAC_DB_INSTANCE"
+    case $MHAC_DB_MASTER_SECRET_ARN in arn:*) ;; *) die "database $MHAC_DB_INSTANCE has no managed master secret" ;; esac
+fi
+if [ "$REDIS_SESSIONS" = true ] && [ -z "${MHAC_REDIS_HOST:-}" ] && [ -n "${MHAC_REDIS_GROUP:-}" ]; then
+    endpoint=$(aws_ elasticache describe-replication-groups --replication-group-id "$MHAC_REDIS_GROUP" \
+        --query 'ReplicationGroups[0].NodeGroups[0].PrimaryEndpoint.[Address,Port]' --output text) ||
+        die "cannot describe replication group $MHAC_REDIS_GROUP"
+    MHAC_REDIS_HOST=${endpoint%%[[:space:]]*}
+    MHAC_REDIS_PORT=${endpoint##*[[:space:]]}
+fi
+: "${MHAC_DB_HOST:?}" "${MHAC_DB_PORT:?}" "${MHAC_DB_MASTER_SECRET_ARN:?}" "${MHAC_DB_APP_SECRET_ARN:?}" "${MHAC_ADMIN_SECRET_ARN:?}"
+CODE_URL=${MHAC_CODE_URL:?} CODE_SHA256=${MHAC_CODE_SHA256:?}
+[ "$REDIS_SESSIONS" != true ] || : "${MHAC_REDIS_HOST:?}" "${MHAC_REDIS_PORT:?}"
 secret() { # retries while the instance role settles
     n=0
     until aws_ secretsmanager get-secret-value --secret-id "$1" --query SecretString --output text; do
