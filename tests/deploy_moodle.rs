@@ -11,6 +11,10 @@ use moto::{Moto, xml_values};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
+/// The site's code archive SHA-256 (`param moodle_sha256`): any 64 hex
+/// digits do, nothing downloads the archive here.
+const SHA: &str = "moodle_sha256=5a0b4a1b9c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f";
+
 #[test]
 #[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
@@ -21,7 +25,7 @@ fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
 
     // The plan for a new stack: every resource an add, grouped by component
     // with its source line.
-    let run = moto.run(&["plan", "examples/moodle.mha", "--param", cert]);
+    let run = moto.run(&["plan", "examples/moodle.mha", "--param", cert, "--param", SHA]);
     run.expect_code(0);
     let out = run.stdout();
     assert!(out.starts_with("Plan for stack moodle-prod in us-east-1 (no stack yet"), "{}", run.all());
@@ -31,9 +35,21 @@ fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
     // `plan -o` and `build --target plan` write the same plan.
     let a = dir.path().join("a.json");
     let b = dir.path().join("b.json");
-    moto.run(&["plan", "examples/moodle.mha", "--param", cert, "-o", &a.to_string_lossy()]).expect_code(0);
-    moto.run(&["build", "examples/moodle.mha", "--target", "plan", "--param", cert, "-o", &b.to_string_lossy()])
+    moto.run(&["plan", "examples/moodle.mha", "--param", cert, "--param", SHA, "-o", &a.to_string_lossy()])
         .expect_code(0);
+    moto.run(&[
+        "build",
+        "examples/moodle.mha",
+        "--target",
+        "plan",
+        "--param",
+        cert,
+        "--param",
+        SHA,
+        "-o",
+        &b.to_string_lossy(),
+    ])
+    .expect_code(0);
     let read = |p: &std::path::Path| std::fs::read_to_string(p).expect("plan written");
     assert_eq!(read(&a), read(&b));
     let plan: Value = serde_json::from_str(&read(&a)).expect("JSON plan");
@@ -44,7 +60,7 @@ fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
     assert!(plan["parameters"]["CertificateArn"].is_string());
 
     // Apply.
-    let run = moto.run(&["apply", "examples/moodle.mha", "--param", cert]);
+    let run = moto.run(&["apply", "examples/moodle.mha", "--param", cert, "--param", SHA]);
     run.expect_code(0);
     assert!(run.stdout().contains("Stack moodle-prod: CREATE_COMPLETE"), "{}", run.all());
     assert_eq!(moto.stack_status("moodle-prod").as_deref(), Some("CREATE_COMPLETE"));
@@ -85,7 +101,9 @@ fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
     // (The same value from a parameters file this time.)
     let params = dir.path().join("params.json");
     let arn = cert.trim_start_matches("certificate_arn=");
-    std::fs::write(&params, format!("{{\"certificate_arn\": \"{arn}\"}}")).expect("params written");
+    let sha = SHA.trim_start_matches("moodle_sha256=");
+    std::fs::write(&params, format!("{{\"certificate_arn\": \"{arn}\", \"moodle_sha256\": \"{sha}\"}}"))
+        .expect("params written");
     let change_sets = moto.change_sets("moodle-prod");
     let run = moto.run(&["apply", "examples/moodle.mha", "--params", &params.to_string_lossy()]);
     run.expect_code(0);
@@ -110,7 +128,7 @@ fn a_failed_deployment_names_the_resource_and_its_source_line() {
     let moto = Moto::start();
     // No such certificate: the HTTPS listener cannot be created.
     let missing = "certificate_arn=arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
-    let run = moto.run(&["apply", "examples/moodle.mha", "--param", missing]);
+    let run = moto.run(&["apply", "examples/moodle.mha", "--param", missing, "--param", SHA]);
     run.expect_code(1);
     let out = run.stdout();
     assert!(out.contains("error: the deployment of stack moodle-prod failed"), "{}", run.all());

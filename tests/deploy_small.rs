@@ -321,4 +321,27 @@ fn a_missing_required_parameter_is_a_diagnostic_before_any_call() {
     );
     run.expect_code(2);
     assert!(run.stderr().contains("unknown parameter `certificat_arn`"), "{}", run.all());
+    // A value of the wrong form is refused before any call too: the SHA-256
+    // the app servers check the code archive against.
+    let run = moto::Run(
+        support::mhac()
+            .args([
+                "plan",
+                "examples/moodle.mha",
+                "--param",
+                "certificate_arn=arn:aws:acm:us-east-1:123456789012:certificate/abc",
+                "--param",
+                "moodle_sha256=5a0b4a1b",
+                "--endpoint-url",
+                "http://127.0.0.1:9",
+            ])
+            .output()
+            .expect("mhac runs"),
+    );
+    run.expect_code(2);
+    assert!(
+        run.stderr().contains("parameter `moodle_sha256`: `5a0b4a1b` is not 64 hexadecimal digits (a SHA-256)"),
+        "{}",
+        run.all()
+    );
 }

@@ -233,6 +233,10 @@ fn parameters(b: &mut Builder<'_>) {
         if param.ty == ParamType::Secret {
             out.insert("NoEcho".into(), json!(true));
         }
+        if let Some(shape) = param.shape {
+            out.insert("AllowedPattern".into(), json!(shape.pattern()));
+            out.insert("ConstraintDescription".into(), json!(format!("must be {}", shape.describe())));
+        }
         b.parameter(param.ident.cfn().to_string(), Value::Object(out));
     }
     for zone in &plan.deployment.zones {

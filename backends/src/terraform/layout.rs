@@ -13,7 +13,7 @@ use super::doc::{Area, Doc, Item, nested, tags};
 use super::format;
 use super::{File, StateBackend};
 use hcl::Block;
-use hcl::expr::{Expression, Variable};
+use hcl::expr::{Expression, FuncCall, Traversal, Variable};
 use hcl::format::{Format, Formatter};
 use mhac_compiler::model::ParamType;
 use mhac_compiler::plan::{OutputValue, Plan};
@@ -81,6 +81,24 @@ pub fn variables(doc: &mut Doc<'_>) {
         }
         if param.ty == ParamType::Secret {
             block = block.add_attribute(("sensitive", true));
+        }
+        if let Some(shape) = param.shape {
+            let condition = FuncCall::builder("can")
+                .arg(Expression::from(
+                    FuncCall::builder("regex")
+                        .arg(shape.pattern())
+                        .arg(Expression::from(
+                            Traversal::builder(Variable::unchecked("var")).attr(param.ident.tf()).build(),
+                        ))
+                        .build(),
+                ))
+                .build();
+            block = block.add_block(
+                Block::builder("validation")
+                    .add_attribute(("condition", Expression::from(condition)))
+                    .add_attribute(("error_message", format!("The value must be {}.", shape.describe())))
+                    .build(),
+            );
         }
         items.push((format!("var.{}", param.ident.tf()), block.build()));
     }

@@ -126,6 +126,16 @@ fn desired(
         report_to_stderr(&source, message_format);
         return Err(EXIT_ERRORS);
     }
+    // A value of the wrong form (a SHA-256 that is not one) is refused here,
+    // not by CloudFormation's AllowedPattern or, worse, by the instances.
+    for param in &plan.params {
+        let Some(shape) = param.shape else { continue };
+        if let Some(value) = resolved.values.get(param.ident.cfn())
+            && !shape.accepts(value)
+        {
+            return Err(fail(&format!("parameter `{}`: `{value}` is not {}", param.name, shape.describe())));
+        }
+    }
     // Values for parameters the template does not declare would make
     // CloudFormation refuse the change set.
     let declared = template.get("Parameters").and_then(Value::as_object);

@@ -92,6 +92,11 @@ impl<'m> Builder<'m> {
                 default: param.default.clone(),
                 description: param.description.clone(),
                 image: model.app_servers.iter().any(|app| matches!(app.image, Image::Param(i) if i == index)),
+                shape: model
+                    .site
+                    .as_ref()
+                    .is_some_and(|site| matches!(site.code_sha256, StringValue::Param(i) if i == index))
+                    .then_some(super::ParamShape::Sha256),
                 span: param.span,
             })
             .collect();

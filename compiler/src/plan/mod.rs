@@ -121,8 +121,43 @@ pub struct Param {
     pub description: String,
     /// Whether it names an app server image (CloudFormation types it so).
     pub image: bool,
+    /// The form its value must have, when its use fixes one: checked where
+    /// the value is supplied (an `AllowedPattern`, a Terraform validation,
+    /// `mhac plan` and `apply`), before anything is created.
+    pub shape: Option<ParamShape>,
     /// The declaration.
     pub span: Span,
+}
+
+/// A form a parameter's value must have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamShape {
+    /// A SHA-256: 64 hexadecimal digits (the site's `code_sha256`).
+    Sha256,
+}
+
+impl ParamShape {
+    /// A regular expression of the form (CloudFormation's `AllowedPattern`,
+    /// Terraform's `regex`).
+    pub fn pattern(self) -> &'static str {
+        match self {
+            ParamShape::Sha256 => "^[0-9A-Fa-f]{64}$",
+        }
+    }
+
+    /// The form, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ParamShape::Sha256 => "64 hexadecimal digits (a SHA-256)",
+        }
+    }
+
+    /// Whether a value has the form.
+    pub fn accepts(self, value: &str) -> bool {
+        match self {
+            ParamShape::Sha256 => value.len() == 64 && value.chars().all(|c| c.is_ascii_hexdigit()),
+        }
+    }
 }
 
 /// Text written in the source, or supplied by a parameter.
