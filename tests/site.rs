@@ -86,6 +86,44 @@ fn the_examples_site_bundles_pass_the_site_checks() {
     assert!(report.contains("php -l config.php") && report.contains("config.php runs"), "{report}");
 }
 
+/// The environment file the user data writes is what `sh` reads: every
+/// value comes back as written (the machine layer and setup.sh source it).
+#[test]
+fn the_environment_file_reads_back_in_sh() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    for source in site_examples() {
+        let out = dir.path().join(support::file_name(&source).trim_end_matches(".mha"));
+        build(&source, "site", &out);
+        let user_data = std::fs::read_to_string(out.join("user-data.yaml")).expect("user-data.yaml");
+        let body: Vec<&str> = user_data
+            .lines()
+            .skip_while(|line| !line.trim_start().starts_with("content: |"))
+            .skip(1)
+            .take_while(|line| line.starts_with("      "))
+            .map(|line| &line[6..])
+            .collect();
+        assert!(body.len() > 8, "{user_data}");
+        let env = out.join("site.env");
+        std::fs::write(&env, body.join("\n") + "\n").expect("written");
+        let code = std::fs::read_to_string(&source)
+            .expect("the source")
+            .lines()
+            .find_map(|line| {
+                line.trim().strip_prefix("code        = \"").map(|rest| rest.trim_end_matches('"').to_string())
+            })
+            .expect("a code line");
+        let output = Command::new("sh")
+            .args(["-c", ". \"$1\" && printf '%s|%s' \"$MHAC_CODE_URL\" \"$MHAC_DB_HOST\"", "sh"])
+            .arg(&env)
+            .output()
+            .expect("sh runs");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let read = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert_eq!(read.split('|').next(), Some(code.as_str()), "{}", body.join("\n"));
+        assert!(read.ends_with("|<address of database moodle_db>"), "{read}");
+    }
+}
+
 #[test]
 #[cfg_attr(
     not(all(tool_php, tool_shellcheck)),

@@ -240,9 +240,11 @@ pub fn app_db_user(master: &str) -> &'static str {
 pub fn cloud_config(site: &SitePlan, user_data: &UserData, reference: impl Fn(&EnvValue) -> Option<String>) -> String {
     let mut out = String::from("#cloud-config\nwrite_files:\n");
     out.push_str(&format!("  - path: {ENV_PATH}\n    owner: root:root\n    permissions: '0600'\n    content: |\n"));
+    // Single-quoted for sh, which sources the file: no value holds a `'`
+    // (the source's text is checked for it; ARNs, ids and hex never do).
     for (name, value) in &user_data.env {
         if let Some(text) = reference(value) {
-            out.push_str(&format!("      {name}={text}\n"));
+            out.push_str(&format!("      {name}='{text}'\n"));
         }
     }
     out.push_str(&format!(
