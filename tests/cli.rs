@@ -220,3 +220,16 @@ fn build_warns_when_a_template_exceeds_cloudformation_limits() {
     assert_exit(&small, 0);
     assert!(stderr(&small).is_empty(), "{}", stderr(&small));
 }
+
+/// The README's tour is real: its excerpt checks with exactly the two
+/// warnings the README says it has.
+#[test]
+fn the_readme_tour_checks_with_the_two_warnings_it_announces() {
+    let readme = std::fs::read_to_string(support::root().join("README.md")).expect("README.md");
+    let tour = readme.split("## A tour of the language").nth(1).expect("the tour section");
+    let excerpt = tour.split("```\n").nth(1).expect("the tour's code block");
+    assert!(tour.contains("checks with two warnings"), "the README no longer says what the excerpt gives");
+    let compilation = mhac_compiler::compile(excerpt);
+    let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["MHA503", "MHA504"], "{excerpt}");
+}
