@@ -139,19 +139,44 @@ fn the_site_templates_pass_the_site_checks() {
     );
 }
 
-/// Unpack the `.tar.gz` a template's user data carries (the base64 after
-/// `path: /opt/mhac/site.tgz`) into `dest`.
-fn unpack_user_data_bundle(template: &str, dest: &Path) {
+/// Unpack the bundle a template carries into `dest`: its SSM parameters'
+/// values in the order the user data's `MHAC_SITE_PARTS` names them,
+/// checked against the user data's `MHAC_SITE_SHA256`. `template` is a
+/// CloudFormation JSON file or a Terraform directory.
+fn unpack_template_bundle(template: &Path, dest: &Path) {
     let script = r#"
-import base64, io, re, sys, tarfile
-text = open(sys.argv[1]).read()
-found = [re.search(r"content: ([A-Za-z0-9+/=]+)", text[at:]).group(1) for at in [m.end() for m in re.finditer(r"path: /opt/mhac/site\.tgz", text)]]
-assert len(set(found)) == 1, f"{len(found)} bundles in {sys.argv[1]}"
-tarfile.open(fileobj=io.BytesIO(base64.b64decode(found[0])), mode="r:gz").extractall(sys.argv[2], **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+import base64, glob, hashlib, io, json, os, re, sys, tarfile
+path, dest = sys.argv[1], sys.argv[2]
+if os.path.isdir(path):
+    text = "".join(open(f).read() for f in sorted(glob.glob(os.path.join(path, "*.tf"))))
+    pieces = {m.group(1): m.group(2) for m in re.finditer(
+        r'resource "aws_ssm_parameter" "[a-z0-9_]+" \{[^}]*?\n\s*name\s*= "([^"]+)"[^}]*?\n\s*value\s*= "([A-Za-z0-9+/=]+)"', text)}
+else:
+    template = json.load(open(path))
+    text = json.dumps(template)
+    pieces = {r["Properties"]["Name"]: r["Properties"]["Value"]
+              for r in template["Resources"].values() if r["Type"] == "AWS::SSM::Parameter"}
+    text = text.replace("\\n", "\n")
+parts = re.findall(r"MHAC_SITE_PARTS='([^']*)'", text)
+sha = re.findall(r"MHAC_SITE_SHA256='([0-9a-f]{64})'", text)
+assert len(set(parts)) == 1 and len(set(sha)) == 1, (parts, sha)
+names = parts[0].split()
+assert sorted(names) == sorted(pieces), f"the user data names {names}, the template holds {sorted(pieces)}"
+archive = base64.b64decode("".join(pieces[n] for n in names))
+assert hashlib.sha256(archive).hexdigest() == sha[0], "the bundle's SHA-256 is not the user data's"
+kw = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz").extractall(dest, **kw)
 "#;
-    let output =
-        Command::new("python3").args(["-c", script, template, &dest.to_string_lossy()]).output().expect("python3 runs");
-    assert!(output.status.success(), "unpacking the bundle of {template}: {}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new("python3")
+        .args(["-c", script, &template.to_string_lossy(), &dest.to_string_lossy()])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "unpacking the bundle of {}: {}",
+        template.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
@@ -173,7 +198,7 @@ fn both_templates_carry_exactly_the_files_target_site_writes() {
         let tf_main = std::fs::read_dir(&tf)
             .expect("terraform output")
             .map(|e| e.expect("entry").path())
-            .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("/opt/mhac/site.tgz")))
+            .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("#cloud-config")))
             .expect("a .tf file with the user data");
         // The same deploy-time values, but for the two CloudFormation signals.
         let env_names = |path: &Path| -> Vec<String> {
@@ -197,9 +222,9 @@ fn both_templates_carry_exactly_the_files_target_site_writes() {
         );
         cfn_env.retain(|n| n != "MHAC_CFN_STACK" && n != "MHAC_CFN_RESOURCE");
         assert_eq!(cfn_env, tf_env, "{name}: the deploy-time values of the two templates");
-        for (printer, template) in [("cloudformation", cfn.clone()), ("terraform", tf_main)] {
+        for (printer, template) in [("cloudformation", cfn.clone()), ("terraform", tf.clone())] {
             let unpacked = dir.path().join(format!("{name}-{printer}-bundle"));
-            unpack_user_data_bundle(&template.to_string_lossy(), &unpacked);
+            unpack_template_bundle(&template, &unpacked);
             let got = tree(&unpacked);
             assert_eq!(
                 got.keys().collect::<Vec<_>>(),
@@ -207,8 +232,65 @@ fn both_templates_carry_exactly_the_files_target_site_writes() {
                 "{name}: the {printer} bundle's files"
             );
             for (path, bytes) in &want {
-                assert!(got[path] == *bytes, "{name}: {path} in the {printer} user data differs from --target site's");
+                assert!(got[path] == *bytes, "{name}: {path} in the {printer} template differs from --target site's");
             }
         }
     }
+}
+
+/// The boot script as the user data carries it, run for real: it reads the
+/// bundle's pieces (from a stand-in for `aws ssm get-parameter` serving the
+/// CloudFormation template's parameters), checks the SHA-256, unpacks the
+/// files `--target site` writes and runs the machine layer; a piece that
+/// changed is refused.
+#[test]
+fn the_boot_script_reads_checks_and_unpacks_the_bundle() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let source = support::root().join("examples/moodle.mha");
+    let site = dir.path().join("site");
+    build(&source, "site", &site);
+    let cfn = dir.path().join("moodle.json");
+    build(&source, "cloudformation", &cfn);
+    let script = r##"
+import json, os, re, subprocess, sys
+site, cfn, work = sys.argv[1:4]
+user_data = open(os.path.join(site, "user-data.yaml")).read()
+def block(path):
+    m = re.search(r"  - path: " + re.escape(path) + r"\n(?:    .*\n)*?    content: \|\n((?:      .*\n|\n)*)", user_data)
+    assert m, path
+    return "".join(line[6:] + "\n" if line else "\n" for line in m.group(1).rstrip("\n").split("\n"))
+env, boot = os.path.join(work, "site.env"), os.path.join(work, "boot.sh")
+open(env, "w").write(block("/etc/mhac/site.env"))
+open(boot, "w").write(block("/opt/mhac/boot.sh"))
+pieces = os.path.join(work, "pieces")
+os.makedirs(pieces)
+for r in json.load(open(cfn))["Resources"].values():
+    if r["Type"] == "AWS::SSM::Parameter":
+        open(os.path.join(pieces, r["Properties"]["Name"].replace("/", "_")), "w").write(r["Properties"]["Value"])
+aws = os.path.join(work, "aws")
+open(aws, "w").write("#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = --name ] && name=$2; shift; done\n"
+                     "f=\"" + pieces + "/$(printf %s \"$name\" | tr / _)\"\n[ -f \"$f\" ] && cat \"$f\" && echo\n")
+os.chmod(aws, 0o755)
+machine = os.path.join(work, "machine.sh")
+open(machine, "w").write("echo ran >\"" + work + "/machine-ran\"\n")
+target = os.path.join(work, "opt")
+r = subprocess.run(["sh", boot, env, target, aws, machine], capture_output=True, text=True)
+assert r.returncode == 0, r.stderr
+assert open(os.path.join(work, "machine-ran")).read() == "ran\n"
+for rel in ["setup.sh", "config.php", "machine/al2023.sh"]:
+    assert open(os.path.join(target, "site", rel)).read() == open(os.path.join(site, rel)).read(), rel
+# A piece that changed: the SHA-256 check refuses the bundle, nothing runs.
+first = sorted(os.listdir(pieces))[0]
+text = open(os.path.join(pieces, first)).read()
+open(os.path.join(pieces, first), "w").write(("B" if text[0] != "B" else "C") + text[1:])
+os.remove(os.path.join(work, "machine-ran"))
+r = subprocess.run(["sh", boot, env, target, aws, machine], capture_output=True, text=True)
+assert r.returncode != 0 and "SHA-256" in r.stderr, (r.returncode, r.stderr)
+assert not os.path.exists(os.path.join(work, "machine-ran"))
+"##;
+    let output = Command::new("python3")
+        .args(["-c", script, &site.to_string_lossy(), &cfn.to_string_lossy(), &dir.path().to_string_lossy()])
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }

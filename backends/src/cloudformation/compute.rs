@@ -10,7 +10,7 @@
 use super::intrinsics::{Builder, Resource, managed_policy, number, sub};
 use mhac_compiler::plan::{
     AutoScalingGroup, EnvValue, ImageParameter, ImageSource, InstanceProfile, InstanceRole, LaunchTemplate, PartId,
-    PartKind, ScalingPolicy, SiteAccess, Text, UserData, decisions, site,
+    PartKind, ScalingPolicy, SiteAccess, SitePiece, Text, UserData, decisions, site,
 };
 use serde_json::{Map, Value, json};
 
@@ -96,9 +96,9 @@ pub(crate) fn launch_template(b: &mut Builder<'_>, id: PartId, template: &Launch
 /// (attributes through its variable map, which every implementation reads),
 /// `Fn::Base64` encodes it.
 fn user_data(b: &Builder<'_>, data: &UserData) -> Option<Value> {
-    let site = b.plan.site.as_ref()?;
+    b.plan.site.as_ref()?;
     let variables = std::cell::RefCell::new(Map::new());
-    let text = site::cloud_config(site, data, |value| {
+    let text = site::cloud_config(data, |value| {
         Some(match value {
             // `Fn::Sub` reads `${` in written text as a reference: `${!` keeps it.
             EnvValue::Text(Text::Literal(text)) => text.replace("${", "${!"),
@@ -134,7 +134,19 @@ pub(crate) fn site_access(b: &mut Builder<'_>, id: PartId, access: &SiteAccess) 
     let secrets: Vec<Value> = access.secrets.iter().map(|secret| b.r(*secret)).collect();
     let database = b.id(access.database);
     let db_arn = sub(&format!("arn:${{AWS::Partition}}:rds:${{AWS::Region}}:${{AWS::AccountId}}:db:${{{database}}}"));
+    let pieces: Vec<Value> = access
+        .pieces
+        .iter()
+        .filter_map(|piece| match &b.plan.part(*piece).kind {
+            PartKind::SitePiece(piece) => Some(sub(&format!(
+                "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{}",
+                piece.name
+            ))),
+            _ => None,
+        })
+        .collect();
     let mut statements = vec![
+        json!({ "Sid": "ReadSiteBundle", "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": pieces }),
         json!({ "Sid": "ReadSiteSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secrets }),
         json!({
             "Sid": "ReadDatabaseMasterSecret",
@@ -175,6 +187,21 @@ pub(crate) fn site_access(b: &mut Builder<'_>, id: PartId, access: &SiteAccess) 
             "PolicyName": format!("{}-site", access.app),
             "Roles": [b.r(access.role)],
             "PolicyDocument": { "Version": "2012-10-17", "Statement": statements }
+        }),
+    );
+    b.add(id, b.id(id), resource);
+}
+
+/// A piece of the site's bundle: a standard-tier String parameter.
+pub(crate) fn site_piece(b: &mut Builder<'_>, id: PartId, piece: &SitePiece) {
+    let resource = Resource::new(
+        "AWS::SSM::Parameter",
+        json!({
+            "Name": piece.name,
+            "Type": "String",
+            "Tier": "Standard",
+            "Value": piece.value,
+            "Description": "A piece of the Moodle site's files (mhac); the app servers read it at boot",
         }),
     );
     b.add(id, b.id(id), resource);

@@ -133,6 +133,7 @@ fn print(b: &mut Builder<'_>, id: PartId, kind: &PartKind, rules: &BTreeMap<Part
         PartKind::SiteSecret(secret) => data::site_secret(b, id, secret),
         PartKind::SiteAccess(access) => compute::site_access(b, id, access),
         PartKind::ListenerRule(rule) => edge::listener_rule(b, id, rule),
+        PartKind::SitePiece(piece) => compute::site_piece(b, id, piece),
     }
 }
 

@@ -168,11 +168,17 @@ fn output_is_deterministic() {
 }
 
 /// What the site reads of a resource: its user data (the session store's
-/// and the file system's ids are in it) and its access policy.
+/// and the file system's ids are in it), its access policy and its files
+/// (the bundle's pieces: config.php uses the session store).
 fn without_site_reads(id: &str, resource: &Value) -> Value {
     let mut resource = resource.clone();
     if let Some(data) = resource.pointer_mut("/Properties/LaunchTemplateData").and_then(Value::as_object_mut) {
         data.remove("UserData");
+    }
+    if resource["Type"] == "AWS::SSM::Parameter"
+        && let Some(properties) = resource.get_mut("Properties").and_then(Value::as_object_mut)
+    {
+        properties.remove("Value");
     }
     if id.ends_with("SiteAccess")
         && let Some(properties) = resource.get_mut("Properties").and_then(Value::as_object_mut)

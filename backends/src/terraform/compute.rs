@@ -26,7 +26,7 @@ use hcl::{Block, Identifier};
 use mhac_compiler::plan::identity::{address, assume_document, tf_type};
 use mhac_compiler::plan::{
     AutoScalingGroup, EnvValue, ImageParameter, ImageSource, InstanceProfile, InstanceRole, LaunchTemplate, PartId,
-    PartKind, ScalingPolicy, SiteAccess, Text, UserData, decisions, site,
+    PartKind, ScalingPolicy, SiteAccess, SitePiece, Text, UserData, decisions, site,
 };
 
 /// The root device of Amazon Linux images.
@@ -215,8 +215,8 @@ fn interpolate(doc: &Doc<'_>, part: PartId, attribute: &str) -> String {
 /// the deploy-time values, encoded by `base64encode`. (The instances need
 /// not signal: Terraform waits for the load balancer to see them healthy.)
 fn user_data(doc: &Doc<'_>, data: &UserData) -> Option<Expression> {
-    let site = doc.plan.site.as_ref()?;
-    let text = site::cloud_config(site, data, |value| match value {
+    doc.plan.site.as_ref()?;
+    let text = site::cloud_config(data, |value| match value {
         // A template reads `${` and `%{` in written text as its own: doubled,
         // they stay text.
         EnvValue::Text(Text::Literal(text)) => Some(text.replace("${", "$${").replace("%{", "%%{")),
@@ -235,6 +235,25 @@ fn user_data(doc: &Doc<'_>, data: &UserData) -> Option<Expression> {
     let heredoc = Heredoc::new(Identifier::unchecked("CLOUD_CONFIG"), text);
     let call = FuncCall::builder("base64encode").arg(Expression::from(TemplateExpr::Heredoc(heredoc))).build();
     Some(Expression::from(call))
+}
+
+/// A piece of the site's bundle: a standard-tier String parameter.
+pub fn site_piece(doc: &mut Doc<'_>, id: PartId, piece: &SitePiece) {
+    let name = doc.name(id);
+    doc.add(
+        id,
+        Area::Compute,
+        Res::resource("aws_ssm_parameter", name)
+            .attr("name", piece.name.as_str())
+            .attr("type", "String")
+            .attr("tier", "Standard")
+            .attr("value", piece.value.as_str())
+            .attr("description", "A piece of the Moodle site's files (mhac); the app servers read it at boot")
+            .skip(
+                "CKV2_AWS_34",
+                "the site's files, rendered from mhac's public templates, hold no secret (the site's secrets are in Secrets Manager); CloudFormation cannot create a SecureString, and both printers stay equivalent",
+            ),
+    );
 }
 
 /// What the site's instances may read: the site's secrets and the
@@ -257,7 +276,20 @@ pub fn site_access(doc: &mut Doc<'_>, id: PartId, access: &SiteAccess) {
         super::doc::TemplatePart::Expr(account.clone()),
         super::doc::TemplatePart::Text(":secret:rds!db-*".to_string()),
     ]);
+    let pieces: Vec<Expression> = access
+        .pieces
+        .iter()
+        .filter_map(|piece| match &doc.plan.part(*piece).kind {
+            PartKind::SitePiece(piece) => Some(super::doc::template([
+                super::doc::TemplatePart::Text(format!("arn:{partition}:ssm:{region}:")),
+                super::doc::TemplatePart::Expr(account.clone()),
+                super::doc::TemplatePart::Text(format!(":parameter{}", piece.name)),
+            ])),
+            _ => None,
+        })
+        .collect();
     let mut statements = vec![
+        Statement::allow("ReadSiteBundle", &["ssm:GetParameter"]).on(pieces),
         Statement::allow("ReadSiteSecrets", &["secretsmanager:GetSecretValue"]).on(access
             .secrets
             .iter()

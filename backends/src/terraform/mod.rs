@@ -274,5 +274,6 @@ fn print(doc: &mut Doc<'_>, id: PartId, kind: &PartKind) {
         PartKind::SiteSecret(secret) => data::site_secret(doc, id, secret),
         PartKind::SiteAccess(access) => compute::site_access(doc, id, access),
         PartKind::ListenerRule(rule) => edge::listener_rule(doc, id, rule),
+        PartKind::SitePiece(piece) => compute::site_piece(doc, id, piece),
     }
 }

@@ -134,7 +134,7 @@ fn site(plan: &mhac_compiler::plan::Plan, output: Option<&Path>) -> u8 {
             EnvValue::LogGroupName(part) => format!("<log group {}>", plan.part(*part).ident.tf()),
         })
     };
-    let cloud_config = user_data.as_ref().map(|data| site::cloud_config(site_plan, data, describe));
+    let cloud_config = user_data.as_ref().map(|data| site::cloud_config(data, describe));
     let values: serde_json::Map<String, serde_json::Value> =
         site_plan.values.iter().map(|(name, value)| ((*name).to_string(), serde_json::json!(value))).collect();
     let values = format!("{}\n", serde_json::to_string_pretty(&values).unwrap_or_default());

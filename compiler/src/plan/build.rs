@@ -1140,6 +1140,22 @@ impl<'m> Builder<'m> {
         let mut secrets = vec![db_user, admin];
         secrets.extend(token);
         let code_object = site.code_object().map(|(bucket, key)| (bucket.to_string(), key.to_string()));
+        let bundle = self.plan.site.as_ref().map(|site| (site.pieces(), site.sha256.clone()));
+        let (pieces, bundle_sha256) = bundle.unwrap_or_default();
+        let pieces: Vec<(PartId, String)> = pieces
+            .into_iter()
+            .enumerate()
+            .map(|(index, value)| {
+                let name = format!("/{}/site/{index}", model.deployment.name.text);
+                let part = self.add(
+                    both(format!("SiteBundle{index}"), format!("site_bundle_{index}")),
+                    at.clone(),
+                    PartKind::SitePiece(SitePiece { name: name.clone(), value }),
+                );
+                (part, name)
+            })
+            .collect();
+        let piece_names = pieces.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>().join(" ");
         for (index, app) in model.app_servers.iter().enumerate() {
             let (Some(&role), Some(&group)) = (self.roles.get(index), self.auto_scaling_groups.get(index)) else {
                 continue;
@@ -1149,6 +1165,7 @@ impl<'m> Builder<'m> {
                 component(SymbolKind::AppServers, &app.name, app.span),
                 PartKind::SiteAccess(SiteAccess {
                     role,
+                    pieces: pieces.iter().map(|(part, _)| *part).collect(),
                     app: app.name.text.clone(),
                     secrets: secrets.clone(),
                     key: self.key_id(),
@@ -1164,6 +1181,8 @@ impl<'m> Builder<'m> {
             };
             let mut env: Vec<(&'static str, EnvValue)> = vec![
                 ("MHAC_REGION", EnvValue::Region),
+                ("MHAC_SITE_PARTS", EnvValue::Text(Text::Literal(piece_names.clone()))),
+                ("MHAC_SITE_SHA256", EnvValue::Text(Text::Literal(bundle_sha256.clone()))),
                 ("MHAC_CODE_URL", EnvValue::Text(Text::Literal(site.code.clone()))),
                 ("MHAC_CODE_SHA256", EnvValue::Text(sha256)),
                 ("MHAC_DB_HOST", EnvValue::DbAddress(database)),

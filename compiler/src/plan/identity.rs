@@ -240,6 +240,7 @@ pub fn tf_type(kind: &PartKind) -> &'static str {
         PartKind::SiteSecret(_) => "aws_secretsmanager_secret",
         PartKind::SiteAccess(_) => "aws_iam_role_policy",
         PartKind::ListenerRule(_) => "aws_lb_listener_rule",
+        PartKind::SitePiece(_) => "aws_ssm_parameter",
     }
 }
 

@@ -343,6 +343,8 @@ pub enum PartKind {
     /// A listener rule that keeps the site's health endpoint off the
     /// internet.
     ListenerRule(ListenerRule),
+    /// A piece of the site's bundle in SSM Parameter Store.
+    SitePiece(SitePiece),
 }
 
 impl PartKind {
@@ -395,7 +397,8 @@ impl PartKind {
             | PartKind::Alarm(_)
             | PartKind::SiteSecret(_)
             | PartKind::SiteAccess(_)
-            | PartKind::ListenerRule(_) => false,
+            | PartKind::ListenerRule(_)
+            | PartKind::SitePiece(_) => false,
         }
     }
 }
@@ -1380,6 +1383,8 @@ pub struct SiteSecret {
 pub struct SiteAccess {
     /// The instance role.
     pub role: PartId,
+    /// The pieces of the site's bundle.
+    pub pieces: Vec<PartId>,
     /// The app server group's name.
     pub app: String,
     /// The site's own secrets and the cache's AUTH token.
@@ -1394,6 +1399,19 @@ pub struct SiteAccess {
     pub code_object: Option<(String, String)>,
     /// The Auto Scaling group the instances signal (CloudFormation).
     pub auto_scaling_group: PartId,
+}
+
+/// A piece of the site's bundle: an SSM parameter (String, standard tier)
+/// holding a slice of the bundle's base64. The bundle is too large for
+/// EC2's user data; the instances read the pieces at boot, in order, and
+/// check the whole against the SHA-256 the user data holds (which also
+/// makes a new bundle a new launch template version).
+#[derive(Clone, Debug)]
+pub struct SitePiece {
+    /// The parameter's name: `/<deployment>/site/<n>`.
+    pub name: String,
+    /// The text.
+    pub value: String,
 }
 
 /// A listener rule: requests to `paths` get a fixed response.

@@ -15,6 +15,7 @@ use crate::model::{CacheEngine, CacheUse, Engine, Model, Site};
 use crate::span::Span;
 use crate::stdlib::version_at_least;
 use base64::Engine as _;
+use sha2::Digest as _;
 use std::io::Write;
 
 /// The site layer's files: path in the bundle, mode, template.
@@ -28,10 +29,8 @@ const TEMPLATES: &[(&str, u32, &str)] = &[
     ("php.ini", 0o644, include_str!("../../../site/php.ini")),
 ];
 
-/// Where the bundle and the environment file go on an instance.
-pub const BUNDLE_PATH: &str = "/opt/mhac/site.tgz";
-/// The directory the bundle is unpacked into.
-pub const SITE_DIR: &str = "/opt/mhac/site";
+/// Where the boot script goes on an instance.
+pub const BOOT_PATH: &str = "/opt/mhac/boot.sh";
 /// The deploy-time values.
 pub const ENV_PATH: &str = "/etc/mhac/site.env";
 /// The site's health endpoint (the load balancer's health check; a
@@ -47,6 +46,11 @@ pub const SIGNAL_TIMEOUT: &str = "PT30M";
 pub const WAIT_TIMEOUT: &str = "30m";
 /// EC2 takes at most this much user data, before base64.
 pub const USER_DATA_LIMIT: usize = 16 * 1024;
+/// The longest value of a standard-tier SSM parameter.
+pub const PIECE_SIZE: usize = 4096;
+/// What cloud-init runs first: reads the bundle's pieces, checks the
+/// bundle's SHA-256, unpacks it and runs the machine layer.
+const BOOT: &str = include_str!("../../../site/boot.sh");
 
 /// One rendered file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,6 +78,16 @@ pub struct SitePlan {
     pub files: Vec<SiteFile>,
     /// The files as a deterministic `.tar.gz`, base64-encoded.
     pub bundle: String,
+    /// The SHA-256 of the `.tar.gz`, in hex.
+    pub sha256: String,
+}
+
+impl SitePlan {
+    /// The bundle cut into pieces of at most [`PIECE_SIZE`] characters,
+    /// the values of the SSM parameters that carry it.
+    pub fn pieces(&self) -> Vec<String> {
+        self.bundle.as_bytes().chunks(PIECE_SIZE).map(|chunk| String::from_utf8_lossy(chunk).into_owned()).collect()
+    }
 }
 
 /// Moodle's database driver for an engine.
@@ -224,8 +238,18 @@ pub fn plan(model: &Model) -> Option<SitePlan> {
             text: render(&strip_comments(path, template), &values),
         })
         .collect();
-    let bundle = base64::engine::general_purpose::STANDARD.encode(bundle(&files));
-    Some(SitePlan { wwwroot: site.wwwroot.clone(), head: site.head, code_span: site.code_span, values, files, bundle })
+    let archive = bundle(&files);
+    let sha256 = sha2::Sha256::digest(&archive).iter().map(|byte| format!("{byte:02x}")).collect();
+    let bundle = base64::engine::general_purpose::STANDARD.encode(archive);
+    Some(SitePlan {
+        wwwroot: site.wwwroot.clone(),
+        head: site.head,
+        code_span: site.code_span,
+        values,
+        files,
+        bundle,
+        sha256,
+    })
 }
 
 /// The Moodle database user's name for a master user.
@@ -235,9 +259,9 @@ pub fn app_db_user(master: &str) -> &'static str {
 
 /// The cloud-config of the instances: the environment file (each value as
 /// `reference` renders it in the printer's language; a value it leaves
-/// out is not written), the bundle, and the command that unpacks it and
-/// runs the machine layer.
-pub fn cloud_config(site: &SitePlan, user_data: &UserData, reference: impl Fn(&EnvValue) -> Option<String>) -> String {
+/// out is not written) and the boot script, which reads the bundle's
+/// pieces from SSM Parameter Store and runs the machine layer.
+pub fn cloud_config(user_data: &UserData, reference: impl Fn(&EnvValue) -> Option<String>) -> String {
     let mut out = String::from("#cloud-config\nwrite_files:\n");
     out.push_str(&format!("  - path: {ENV_PATH}\n    owner: root:root\n    permissions: '0600'\n    content: |\n"));
     // Single-quoted for sh, which sources the file: no value holds a `'`
@@ -247,13 +271,15 @@ pub fn cloud_config(site: &SitePlan, user_data: &UserData, reference: impl Fn(&E
             out.push_str(&format!("      {name}='{text}'\n"));
         }
     }
-    out.push_str(&format!(
-        "  - path: {BUNDLE_PATH}\n    owner: root:root\n    permissions: '0600'\n    encoding: b64\n    content: {}\n",
-        site.bundle
-    ));
-    out.push_str(&format!(
-        "runcmd:\n  - [sh, -c, 'mkdir -p {SITE_DIR} && tar -xzf {BUNDLE_PATH} -C {SITE_DIR} && exec sh {SITE_DIR}/machine/al2023.sh']\n"
-    ));
+    out.push_str(&format!("  - path: {BOOT_PATH}\n    owner: root:root\n    permissions: '0700'\n    content: |\n"));
+    for line in strip_comments("boot.sh", BOOT).lines() {
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str(&format!("      {line}\n"));
+        }
+    }
+    out.push_str(&format!("runcmd:\n  - [sh, {BOOT_PATH}]\n"));
     out
 }
 
@@ -282,8 +308,8 @@ fn longest(value: &EnvValue, plan: &Plan) -> usize {
 
 /// The size of the user data at its largest, once every deploy-time value
 /// is in.
-pub fn worst_case_size(site: &SitePlan, user_data: &UserData, plan: &Plan) -> usize {
-    cloud_config(site, user_data, |value| Some("x".repeat(longest(value, plan)))).len()
+pub fn worst_case_size(user_data: &UserData, plan: &Plan) -> usize {
+    cloud_config(user_data, |value| Some("x".repeat(longest(value, plan)))).len()
 }
 
 /// MHA513 when the app servers' user data can be larger than EC2 takes:
@@ -297,7 +323,7 @@ pub fn limits(plan: &Plan) -> Vec<Diagnostic> {
             _ => None,
         })
         .filter_map(|user_data| {
-            let size = worst_case_size(site, user_data, plan);
+            let size = worst_case_size(user_data, plan);
             (size > USER_DATA_LIMIT).then(|| {
                 Diagnostic::new(
                     Code::UserDataTooLarge,
@@ -331,13 +357,36 @@ mod tests {
             for part in &plan.parts {
                 if let PartKind::LaunchTemplate(launch) = &part.kind {
                     let user_data = launch.user_data.as_ref().expect("user data");
-                    let size = worst_case_size(site, user_data, plan);
-                    eprintln!("{name}: user data at most {size} bytes, bundle {} bytes", site.bundle.len());
-                    // Room for a longer code URL or names than the examples'.
-                    assert!(size + 768 <= USER_DATA_LIMIT, "{name}: {size} bytes leaves less than 768 to spare");
+                    let size = worst_case_size(user_data, plan);
+                    eprintln!(
+                        "{name}: user data at most {size} bytes; bundle {} bytes in {} pieces",
+                        site.bundle.len(),
+                        site.pieces().len()
+                    );
+                    // The files travel in SSM: the user data is the values and the boot script.
+                    assert!(size <= USER_DATA_LIMIT / 4, "{name}: {size} bytes of user data");
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_pieces_are_the_bundle_and_fit_a_standard_parameter() {
+        let compilation = crate::compile(include_str!("../../../examples/moodle.mha"));
+        let site = compilation.plan().and_then(|plan| plan.site.as_ref()).expect("a site");
+        let pieces = site.pieces();
+        assert!(pieces.len() >= 2, "a bundle this size takes several pieces");
+        assert!(pieces.iter().all(|piece| !piece.is_empty() && piece.len() <= PIECE_SIZE));
+        assert_eq!(pieces.concat(), site.bundle);
+        let archive = base64::engine::general_purpose::STANDARD.decode(&site.bundle).expect("base64");
+        let digest: String = sha2::Sha256::digest(&archive).iter().map(|byte| format!("{byte:02x}")).collect();
+        assert_eq!(digest, site.sha256);
+    }
+
+    #[test]
+    fn the_boot_script_has_nothing_a_template_language_reads() {
+        // `${` is CloudFormation's and Terraform's, `%{` Terraform's.
+        assert!(!BOOT.contains("${") && !BOOT.contains("%{"));
     }
 
     #[test]
