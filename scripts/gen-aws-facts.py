@@ -409,6 +409,21 @@ def reserved_words():
             for engine, rule in DB_NAME_RULES.items()}
 
 
+def ses_regions(region_names):
+    """The regions whose CloudFormation offers an SES domain identity: where
+    mhac can verify a site's domain and Moodle can send mail."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    offered = []
+    for region in region_names:
+        try:
+            PROVIDER_SCHEMA_MANAGER.get_resource_schema(region, "AWS::SES::EmailIdentity")
+        except Exception:  # ResourceNotFoundError: not offered there
+            continue
+        offered.append(region)
+    return offered
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", default="stdlib/aws.json", help="relative to the repository root")
@@ -455,6 +470,7 @@ def main():
         "db_names": reserved_words(),
         "tags": tag_rules(),
         "properties": source_properties(formats),
+        "ses_regions": ses_regions(names),
     }
     path = os.path.join(ROOT, args.output)
     with open(path + ".tmp", "w", encoding="utf-8") as out:

@@ -38,6 +38,8 @@ pub struct Facts {
     /// Resource type → property path → constraints, for every property mhac
     /// fills from a source value (backends validate their output with these).
     pub properties: BTreeMap<String, BTreeMap<String, PropertyRule>>,
+    /// The regions that offer an Amazon SES domain identity.
+    pub ses_regions: Vec<String>,
 }
 
 /// Family size tables.

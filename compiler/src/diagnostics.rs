@@ -164,6 +164,12 @@ codes! {
     SiteWithoutDatabase = "MHA511", Error, Same, "site without exactly one database and app servers";
     HealthCheckOverridden = "MHA512", Warning, Same, "health check path other than the site's health endpoint";
     UserDataTooLarge = "MHA513", Error, Same, "app servers' user data larger than EC2 takes";
+    MalformedDomain = "MHA514", Error, Same, "malformed domain name";
+    SenderOutsideDomain = "MHA515", Error, Same, "sender address outside the domain SES verifies";
+    DomainOutsideZone = "MHA516", Error, Same, "domain outside its hosted zone";
+    SesNotInRegion = "MHA517", Error, Same, "Amazon SES not offered in the region";
+    NoRouteToSes = "MHA518", Error, Same, "app servers with no route to the SES endpoint";
+    AddressAndDomain = "MHA519", Error, Same, "site address written beside its domain";
     // Security posture.
     LiteralSecret = "MHA601", Error, Same, "password or secret written in the source";
     EncryptionDisabled = "MHA602", Error, Relaxed, "encryption at rest turned off";

@@ -264,6 +264,8 @@ pub enum Endpoint {
     SecretsManager,
     /// KMS.
     Kms,
+    /// Amazon SES's SMTP endpoint (Moodle's outbound mail).
+    EmailSmtp,
 }
 
 impl Endpoint {
@@ -277,11 +279,20 @@ impl Endpoint {
         ("monitoring", Endpoint::Monitoring),
         ("secretsmanager", Endpoint::SecretsManager),
         ("kms", Endpoint::Kms),
+        ("email_smtp", Endpoint::EmailSmtp),
     ];
 
-    /// The name in the language and in the AWS service name.
+    /// The name in the language.
     pub fn as_str(self) -> &'static str {
         Endpoint::ALL.iter().find(|(_, e)| *e == self).map_or("s3", |(name, _)| name)
+    }
+
+    /// The last part of the AWS service name (`com.amazonaws.REGION.NAME`).
+    pub fn service_name(self) -> &'static str {
+        match self {
+            Endpoint::EmailSmtp => "email-smtp",
+            other => other.as_str(),
+        }
     }
 
     /// Whether this is a gateway endpoint (route tables) rather than an
@@ -464,8 +475,9 @@ impl ComponentRef {
 /// HTTPS on a load balancer.
 #[derive(Clone, Debug)]
 pub struct Https {
-    /// ACM certificate ARN.
-    pub certificate: StringValue,
+    /// ACM certificate ARN; `None`: the certificate mhac requests for the
+    /// site's domain.
+    pub certificate: Option<StringValue>,
     /// Whether port 80 redirects to 443 (always true once checked).
     pub redirect_http: bool,
     /// The TLS policy.
@@ -901,6 +913,11 @@ pub struct Site {
     pub short_name: String,
     /// PHP settings.
     pub php: Php,
+    /// The site's domain name, when the source gives one: the certificate,
+    /// the DNS records and `wwwroot` follow from it.
+    pub domain: Option<Domain>,
+    /// Outbound email through Amazon SES.
+    pub email: Option<Email>,
     /// The block's keyword.
     pub head: Span,
     /// The block.
@@ -916,6 +933,62 @@ impl Site {
     /// The S3 bucket and key of an `s3://` code archive.
     pub fn code_object(&self) -> Option<(&str, &str)> {
         self.code.strip_prefix("s3://")?.split_once('/')
+    }
+}
+
+/// The site's domain name and where its DNS lives.
+#[derive(Clone, Debug)]
+pub struct Domain {
+    /// `moodle.example.edu`, lowercase.
+    pub name: String,
+    /// Where it is written.
+    pub span: Span,
+    /// Its DNS.
+    pub dns: Dns,
+}
+
+/// Where a domain's DNS records live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dns {
+    /// Managed elsewhere: mhac prints the records a person must add.
+    External,
+    /// A Route 53 hosted zone mhac writes to.
+    Route53 {
+        /// The zone: its name (`example.edu`) or its id (`Z0123...`).
+        zone: HostedZone,
+        /// Where `dns` is written.
+        span: Span,
+    },
+}
+
+/// A Route 53 hosted zone, by name or by id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostedZone {
+    /// `example.edu`: the public zone of that name.
+    Name(String),
+    /// `Z0123456789ABCDEFGHIJ`.
+    Id(String),
+}
+
+/// `email { ... }`: Moodle's outbound mail through Amazon SES.
+#[derive(Clone, Debug)]
+pub struct Email {
+    /// The sender address (`$CFG->noreplyaddress`).
+    pub from: String,
+    /// Where it is written.
+    pub from_span: Span,
+    /// The SES region: the deployment's unless written.
+    pub region: String,
+    /// Where the region is written (the block when not).
+    pub region_span: Span,
+    /// The block.
+    pub span: Span,
+}
+
+impl Email {
+    /// The SES SMTP endpoint, host and port (STARTTLS).
+    pub fn smtp_host(&self) -> String {
+        format!("email-smtp.{}.amazonaws.com:587", self.region)
     }
 }
 

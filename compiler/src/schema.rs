@@ -101,7 +101,7 @@ pub static BLOCKS: &[BlockSchema] = &[
             "cidr": "CIDR block", true, "The VPC's address range, /16 to /28.";
             "nat": "none | single | per_zone", false, "NAT gateways for private tiers. Default per_zone.";
             "flow_logs": "bool", false, "VPC flow logs to CloudWatch Logs. Default true.";
-            "endpoints": "list of s3 | ssm | ssmmessages | ec2messages | logs | monitoring | secretsmanager | kms", false, "VPC endpoints. Default none.";
+            "endpoints": "list of s3 | ssm | ssmmessages | ec2messages | logs | monitoring | secretsmanager | kms | email_smtp", false, "VPC endpoints. Default none.";
         },
         blocks: &["tier"],
         rules: RuleKind::None,
@@ -171,7 +171,7 @@ pub static BLOCKS: &[BlockSchema] = &[
         top_level: false,
         singleton: true,
         attributes: attrs! {
-            "certificate": "string or param reference", true, "The ACM certificate ARN.";
+            "certificate": "string or param reference", false, "The ACM certificate ARN. Default, with a site `domain`: a certificate mhac requests for it (DNS-validated).";
             "redirect_http": "bool", false, "Redirect HTTP to HTTPS. Default true (and it must stay true).";
             "ssl_policy": "string", false, "Default ELBSecurityPolicy-TLS13-1-2-2021-06.";
         },
@@ -341,7 +341,9 @@ pub static BLOCKS: &[BlockSchema] = &[
         top_level: true,
         singleton: true,
         attributes: attrs! {
-            "wwwroot": "string", true, "The site's address, https://host (Moodle's $CFG->wwwroot).";
+            "wwwroot": "string", false, "The site's address, https://host (Moodle's $CFG->wwwroot). With `domain`, leave it out: it is https:// and the domain.";
+            "domain": "string", false, "The site's domain name (moodle.example.edu): the HTTPS certificate, the DNS records and wwwroot follow from it.";
+            "dns": "route53(\"zone name or id\") | external", false, "Where the domain's DNS lives: a Route 53 hosted zone mhac writes to, or external (the default: mhac prints the records to add).";
             "code": "string", true, "The Moodle code archive: an https:// URL (the official release, download.moodle.org) or s3://bucket/key (an archive you built, with your plugins).";
             "code_sha256": "string", true, "The archive's SHA-256, 64 hex digits: the app servers refuse anything else (download.moodle.org publishes it beside each archive).";
             "admin": "string", false, "The admin account's user name. Default \"admin\"; its password is generated into Secrets Manager.";
@@ -349,9 +351,21 @@ pub static BLOCKS: &[BlockSchema] = &[
             "full_name": "string", false, "The site's full name. Default the deployment's name.";
             "short_name": "string", false, "The site's short name. Default \"moodle\".";
         },
-        blocks: &["php"],
+        blocks: &["php", "email"],
         rules: RuleKind::None,
         doc: "The Moodle site the app servers run: the code, the address, the admin account. The app servers install it on boot, exactly once, and keep its cron running.",
+    },
+    BlockSchema {
+        kind: "email",
+        label: LabelRule::None,
+        top_level: false,
+        singleton: true,
+        attributes: attrs! {
+            "from": "string", true, "The sender address ($CFG->noreplyaddress), in the site's domain: noreply@moodle.example.edu.";
+        },
+        blocks: &[],
+        rules: RuleKind::None,
+        doc: "Moodle's outbound mail through Amazon SES: the domain verified with DKIM, a MAIL FROM subdomain, SMTP credentials in Secrets Manager.",
     },
     BlockSchema {
         kind: "php",

@@ -175,7 +175,7 @@ pub(crate) fn endpoint_group(b: &mut Builder<'_>, id: PartId, group: &EndpointGr
 }
 
 pub(crate) fn endpoint(b: &mut Builder<'_>, id: PartId, endpoint: &Endpoint) {
-    let service = sub(&format!("com.amazonaws.${{AWS::Region}}.{}", endpoint.service.as_str()));
+    let service = sub(&format!("com.amazonaws.${{AWS::Region}}.{}", endpoint.service.service_name()));
     let tags = b.tags(Some(b.name_tag(&[endpoint.network.as_str(), endpoint.service.as_str()])));
     let resource = match &endpoint.placement {
         EndpointPlacement::Gateway { route_tables } => {

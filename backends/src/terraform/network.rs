@@ -150,7 +150,7 @@ pub fn route(doc: &mut Doc<'_>, id: PartId, route: &Route) {
 pub fn endpoint(doc: &mut Doc<'_>, id: PartId, endpoint: &Endpoint) {
     let net = endpoint.network.as_str();
     let service = endpoint.service.as_str();
-    let service_name = format!("com.amazonaws.{}.{service}", doc.plan.deployment.region);
+    let service_name = format!("com.amazonaws.{}.{}", doc.plan.deployment.region, endpoint.service.service_name());
     let res = match &endpoint.placement {
         EndpointPlacement::Gateway { route_tables } => {
             let tables: Vec<Expression> = route_tables

@@ -27,6 +27,17 @@ fn archive_release(url: &str) -> Option<String> {
 /// and the load balancer agree on HTTPS, whether its code and PHP fit the
 /// release; and app servers with no site to run.
 fn site(model: &Model, diagnostics: &mut Diagnostics) {
+    // An HTTPS listener without a certificate gets the site domain's.
+    let domain = model.site.as_ref().and_then(|site| site.domain.as_ref());
+    for lb in &model.load_balancers {
+        if let Some(https) = lb.https.as_ref().filter(|https| https.certificate.is_none() && domain.is_none()) {
+            diagnostics.push(
+                Diagnostic::new(Code::MissingAttribute, format!("load balancer `{}` has HTTPS and no certificate", lb.name.text))
+                    .primary(https.span, "no `certificate`, and the site has no `domain` to request one for")
+                    .help("give the site a `domain = \"moodle.example.edu\"` (mhac then requests a DNS-validated certificate for it), or write `certificate = param.certificate_arn` with `param certificate_arn : string`"),
+            );
+        }
+    }
     let Some(site) = &model.site else {
         // An AMI or a parameter may be an image with Moodle baked in; an
         // `ssm(...)` image is a public system image with nothing on it.
@@ -92,12 +103,70 @@ fn site(model: &Model, diagnostics: &mut Diagnostics) {
         );
     }
     php(model, site, diagnostics);
+    mail(model, site, diagnostics);
     for app in &model.app_servers {
         if let Some(span) = app.behind.as_ref().and_then(|behind| behind.health_check_span) {
             diagnostics.push(
                 Diagnostic::new(Code::HealthCheckOverridden, "the load balancer checks this path instead of the site's health endpoint")
                     .primary(span, "Moodle answers here even when its database or session store is down, and with a 303 to other hosts")
                     .help(format!("remove `health_check`: with a site, the load balancer checks {}, which is green only when PHP, the database, the session store and the dataroot work", crate::plan::site::HEALTH_PATH)),
+            );
+        }
+    }
+}
+
+/// Outbound mail: a sender SES can verify, a region that offers SES, and a
+/// route from the app servers to its SMTP endpoint.
+fn mail(model: &Model, site: &Site, diagnostics: &mut Diagnostics) {
+    let Some(email) = &site.email else { return };
+    let sender_domain = email.from.rsplit_once('@').map_or("", |(_, domain)| domain);
+    match &site.domain {
+        None => diagnostics.push(
+            Diagnostic::new(Code::SenderOutsideDomain, "the site sends mail but has no domain for SES to verify")
+                .primary(email.from_span, format!("SES sends from {sender_domain} only once that domain is verified"))
+                .secondary(site.head, "no `domain` here")
+                .help(format!("add `domain = \"{sender_domain}\"` (or the site's own name) to the site: mhac then verifies it with SES, with DKIM")),
+        ),
+        Some(domain) if sender_domain != domain.name && !sender_domain.ends_with(&format!(".{}", domain.name)) => {
+            let local = email.from.split('@').next().unwrap_or("noreply");
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::SenderOutsideDomain,
+                    format!("`{}` is not in the domain SES verifies, {}", email.from, domain.name),
+                )
+                .primary(email.from_span, "SES refuses to send from an address it has not verified")
+                .secondary(domain.span, "the domain mhac verifies")
+                .help(format!("write `from = \"{local}@{}\"`", domain.name)),
+            );
+        }
+        Some(_) => {}
+    }
+    if !crate::aws::facts().ses_regions.iter().any(|region| *region == email.region) {
+        diagnostics.push(
+            Diagnostic::new(Code::SesNotInRegion, format!("Amazon SES is not offered in {}", email.region))
+                .primary(email.region_span, format!("mail would go through SES in {}", email.region))
+                .help("write `region = \"...\"` in the email block with a region that offers SES, such as us-east-1, eu-west-1 or ap-southeast-1"),
+        );
+    }
+    let network = &model.network;
+    let endpoint = network.endpoints.contains(&crate::model::Endpoint::EmailSmtp) && email.region == model.deployment.region;
+    for app in &model.app_servers {
+        let Some(tier) = network.tiers.get(app.tier) else { continue };
+        let internet = match tier.kind {
+            crate::model::TierKind::Public => true,
+            crate::model::TierKind::Private => network.nat != crate::model::NatMode::None,
+            crate::model::TierKind::Isolated => false,
+        };
+        if !internet && !endpoint {
+            diagnostics.push(
+                Diagnostic::new(Code::NoRouteToSes, format!("app servers `{}` cannot reach Amazon SES", app.name.text))
+                    .primary(app.subnets_span, format!("tier `{}` has no NAT gateway and no SES SMTP endpoint", tier.name.text))
+                    .secondary(email.span, format!("Moodle sends through {}", email.smtp_host()))
+                    .help(if email.region == model.deployment.region {
+                        "add `email_smtp` to the network's `endpoints`, or a NAT gateway (`nat = single` or `per_zone`)"
+                    } else {
+                        "add a NAT gateway (`nat = single` or `per_zone`): an interface endpoint serves only the deployment's region"
+                    }),
             );
         }
     }

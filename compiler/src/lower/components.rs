@@ -784,9 +784,11 @@ pub(super) fn load_balancer(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> 
 
     let https = nested(block, "https").and_then(|https| {
         let certificate_expr = value(https, "certificate");
-        let certificate =
-            certificate_expr.and_then(|e| ctx.string_or_param(e, "ACM certificate ARN for the HTTPS listener"))?;
-        if let (StringValue::Literal(arn), Some(expr)) = (&certificate, certificate_expr)
+        let certificate = match certificate_expr {
+            Some(expr) => Some(ctx.string_or_param(expr, "ACM certificate ARN for the HTTPS listener")?),
+            None => None,
+        };
+        if let (Some(StringValue::Literal(arn)), Some(expr)) = (&certificate, certificate_expr)
             && !ctx.aws_property(
                 arn,
                 expr.span,

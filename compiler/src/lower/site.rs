@@ -7,9 +7,9 @@
 
 use super::Ctx;
 use super::components::{is_email, nested, value};
-use crate::ast::{Block, Expr};
+use crate::ast::{Block, Expr, ExprKind};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Model, Php, Site, StringValue};
+use crate::model::{Dns, Domain, Email, HostedZone, Model, Php, Site, StringValue};
 use crate::stdlib::stdlib;
 
 /// The PHP versions Amazon Linux 2023, the app servers' system, offers.
@@ -40,6 +40,108 @@ fn checked(
             .help(help.to_string()),
     );
     None
+}
+
+/// A DNS name of at least two labels: letters, digits and hyphens, no
+/// label longer than 63, none starting or ending with a hyphen, 253 at
+/// most, and a top-level label that is not all digits.
+pub fn is_domain(text: &str) -> bool {
+    let labels: Vec<&str> = text.split('.').collect();
+    text.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        && labels.last().is_some_and(|tld| !tld.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A Route 53 hosted zone id: `Z` and up to 31 uppercase letters and digits.
+fn is_zone_id(text: &str) -> bool {
+    text.len() >= 2
+        && text.len() <= 32
+        && text.starts_with('Z')
+        && text.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// MHA514 at `span` for a text that is not a domain name.
+fn malformed_domain(ctx: &mut Ctx<'_>, text: &str, span: crate::span::Span, what: &str) {
+    ctx.report(
+        Diagnostic::new(Code::MalformedDomain, format!("`{text}` is not a domain name"))
+            .primary(span, format!("the {what}"))
+            .help("write a name such as \"moodle.example.edu\": labels of letters, digits and hyphens separated by dots, no scheme, no path, no trailing dot"),
+    );
+}
+
+/// `domain` and `dns`.
+fn domain(ctx: &mut Ctx<'_>, block: &Block) -> Option<Domain> {
+    let expr = value(block, "domain")?;
+    let text = ctx.string(expr)?.to_ascii_lowercase();
+    if !is_domain(&text) {
+        malformed_domain(ctx, &text, expr.span, "site's domain name");
+        return None;
+    }
+    let dns = match value(block, "dns") {
+        None => Dns::External,
+        Some(dns) => match &dns.kind {
+            ExprKind::Reference(path) if path.len() == 1 && path[0].text == "external" => Dns::External,
+            ExprKind::Call { name, args } if name.text == "route53" && args.len() == 1 => {
+                let zone = ctx.string(&args[0])?;
+                if is_zone_id(&zone) {
+                    Dns::Route53 { zone: HostedZone::Id(zone), span: dns.span }
+                } else {
+                    let zone = zone.trim_end_matches('.').to_ascii_lowercase();
+                    if !is_domain(&zone) {
+                        malformed_domain(ctx, &zone, args[0].span, "hosted zone's name (or write its id, Z...)");
+                        return None;
+                    }
+                    if text != zone && !text.ends_with(&format!(".{zone}")) {
+                        ctx.report(
+                            Diagnostic::new(
+                                Code::DomainOutsideZone,
+                                format!("`{text}` is not in the hosted zone `{zone}`"),
+                            )
+                            .primary(args[0].span, format!("records here are names ending in {zone}"))
+                            .secondary(expr.span, "the site's domain")
+                            .help(format!("name the zone that holds {text}: `dns = route53(\"{}\")`, or its id", text.split_once('.').map_or(text.as_str(), |(_, parent)| parent))),
+                        );
+                        return None;
+                    }
+                    Dns::Route53 { zone: HostedZone::Name(zone), span: dns.span }
+                }
+            }
+            _ => {
+                ctx.report(
+                    Diagnostic::new(Code::InvalidValue, "not a DNS provider")
+                        .primary(dns.span, "expected route53(\"zone\") or external")
+                        .help("write `dns = route53(\"example.edu\")` (a hosted zone mhac may write to, by name or id) or `dns = external` (mhac prints the records to add)"),
+                );
+                return None;
+            }
+        },
+    };
+    Some(Domain { name: text, span: expr.span, dns })
+}
+
+/// `email { ... }`.
+fn email(ctx: &mut Ctx<'_>, site: &Block, model: &Model) -> Option<Email> {
+    let block = nested(site, "email")?;
+    let from_expr = value(block, "from")?;
+    let from = ctx.string(from_expr)?.to_ascii_lowercase();
+    if !is_email(&from) || !file_safe(&from) {
+        ctx.report(
+            Diagnostic::new(Code::InvalidValue, format!("`{from}` is not an email address"))
+                .primary(from_expr.span, "Moodle's sender address")
+                .help("write one address such as \"noreply@moodle.example.edu\""),
+        );
+        return None;
+    }
+    // The identity is created in the deployment's stack: SES in its region.
+    let (region, region_span) = (model.deployment.region.clone(), model.deployment.region_span);
+    Some(Email { from, from_span: from_expr.span, region, region_span, span: block.span })
 }
 
 /// `https://host` or `http://host:port`: what Moodle's `$CFG->wwwroot` is
@@ -98,10 +200,31 @@ pub fn default_php(moodle: &str) -> Option<&'static str> {
 
 /// `site { ... }`.
 pub(super) fn site(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Site {
-    let wwwroot = checked(ctx, block, "wwwroot", is_wwwroot, "write the address students use, such as \"https://moodle.example.edu\": a scheme and a host (and a port), no path and no trailing slash")
-        .map(|(text, _)| text)
-        .unwrap_or_default();
-    let wwwroot_span = value(block, "wwwroot").map_or(block.head_span(), |e| e.span);
+    let domain = domain(ctx, block);
+    let wwwroot = match (value(block, "wwwroot"), value(block, "domain")) {
+        (Some(written), Some(domain_expr)) => {
+            ctx.report(
+                Diagnostic::new(Code::AddressAndDomain, "the site has both `wwwroot` and `domain`")
+                    .primary(written.span, "the address, written")
+                    .secondary(domain_expr.span, "the address follows from the domain: https:// and the name")
+                    .help("remove `wwwroot`: with `domain`, the site's address is https:// and the domain"),
+            );
+            String::new()
+        }
+        (None, Some(_)) => domain.as_ref().map(|d| format!("https://{}", d.name)).unwrap_or_default(),
+        (None, None) => {
+            ctx.report(
+                Diagnostic::new(Code::MissingAttribute, "the site has no address")
+                    .primary(block.head_span(), "neither `domain` nor `wwwroot`")
+                    .help("add `domain = \"moodle.example.edu\"` (the certificate, DNS records and address follow from it) or `wwwroot = \"https://moodle.example.edu\"`"),
+            );
+            String::new()
+        }
+        (Some(_), None) => checked(ctx, block, "wwwroot", is_wwwroot, "write the address students use, such as \"https://moodle.example.edu\": a scheme and a host (and a port), no path and no trailing slash")
+            .map(|(text, _)| text)
+            .unwrap_or_default(),
+    };
+    let wwwroot_span = value(block, "wwwroot").or_else(|| value(block, "domain")).map_or(block.head_span(), |e| e.span);
     let code = checked(ctx, block, "code", is_code, "write the archive to install: the official release, \"https://download.moodle.org/download.php/direct/stable405/moodle-4.5.5.tgz\", or \"s3://BUCKET/KEY.tgz\" for one you built with your plugins")
         .map(|(text, _)| text)
         .unwrap_or_default();
@@ -127,7 +250,10 @@ pub(super) fn site(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Site {
         checked(ctx, block, "short_name", |t| !t.trim().is_empty() && t.len() <= 100 && file_safe(t), names_help)
             .map_or_else(|| "moodle".to_string(), |(text, _)| text);
     let php = php(ctx, block, model);
+    let email = email(ctx, block, model);
     Site {
+        domain,
+        email,
         wwwroot,
         wwwroot_span,
         code,

@@ -712,8 +712,10 @@ impl<'m> Builder<'m> {
                         }),
                     );
                     let certificate = match &https.certificate {
-                        StringValue::Literal(text) => Text::Literal(text.clone()),
-                        StringValue::Param(index) => Text::Param(*index),
+                        Some(StringValue::Literal(text)) => Text::Literal(text.clone()),
+                        Some(StringValue::Param(index)) => Text::Param(*index),
+                        // The site domain's certificate (TODO in this change: requested by mhac).
+                        None => Text::Literal(String::new()),
                     };
                     let listener = self.add(
                         both(format!("{pascal}HttpsListener"), address(&[name, "https"])),

@@ -141,6 +141,7 @@ pub fn endpoint_id(endpoint: Endpoint) -> &'static str {
         Endpoint::Monitoring => "Monitoring",
         Endpoint::SecretsManager => "SecretsManager",
         Endpoint::Kms => "Kms",
+        Endpoint::EmailSmtp => "EmailSmtp",
     }
 }
 
