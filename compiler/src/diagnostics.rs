@@ -170,6 +170,7 @@ codes! {
     SesNotInRegion = "MHA517", Error, Same, "Amazon SES not offered in the region";
     NoRouteToSes = "MHA518", Error, Same, "app servers with no route to the SES endpoint";
     AddressAndDomain = "MHA519", Error, Same, "site address written beside its domain";
+    NoCertificate = "MHA520", Error, Same, "HTTPS listener with no certificate";
     // Security posture.
     LiteralSecret = "MHA601", Error, Same, "password or secret written in the source";
     EncryptionDisabled = "MHA602", Error, Relaxed, "encryption at rest turned off";

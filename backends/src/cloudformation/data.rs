@@ -420,32 +420,47 @@ pub(crate) fn cache(b: &mut Builder<'_>, id: PartId, cache: &Cache) {
 /// (JSON, letters and digits) or the admin's password (every character
 /// class, none of the characters shells and URLs treat specially).
 pub(crate) fn site_secret(b: &mut Builder<'_>, id: PartId, secret: &SiteSecret) {
-    let (description, generate) = match &secret.usage {
+    let (description, value) = match &secret.usage {
         SiteSecretUse::DatabaseUser { username } => (
             "Moodle's database user (the site's config.php reads it at boot)".to_string(),
-            json!({
-                "SecretStringTemplate": json!({ "username": username }).to_string(),
-                "GenerateStringKey": "password",
-                "PasswordLength": 32,
-                "ExcludePunctuation": true,
-            }),
+            (
+                "GenerateSecretString",
+                json!({
+                    "SecretStringTemplate": json!({ "username": username }).to_string(),
+                    "GenerateStringKey": "password",
+                    "PasswordLength": 32,
+                    "ExcludePunctuation": true,
+                }),
+            ),
         ),
         SiteSecretUse::AdminPassword => (
             "The Moodle admin account's password".to_string(),
-            json!({ "PasswordLength": 24, "ExcludeCharacters": ADMIN_EXCLUDED, "RequireEachIncludedType": true }),
+            (
+                "GenerateSecretString",
+                json!({ "PasswordLength": 24, "ExcludeCharacters": ADMIN_EXCLUDED, "RequireEachIncludedType": true }),
+            ),
         ),
+        SiteSecretUse::SmtpCredentials { user } => {
+            let key = mhac_compiler::plan::identity::cfn_access_key(b.id(*user));
+            (
+                "The SES SMTP user's access key (the site derives its SMTP password from it at boot)".to_string(),
+                (
+                    "SecretString",
+                    sub(&format!(
+                        "{{\"AccessKeyId\":\"${{{key}}}\",\"SecretAccessKey\":\"${{{key}.SecretAccessKey}}\"}}"
+                    )),
+                ),
+            )
+        }
     };
     let keep = if secret.keep { Keep::Retain } else { Keep::Delete };
-    let resource = Resource::new(
-        "AWS::SecretsManager::Secret",
-        json!({
-            "Description": description,
-            "KmsKeyId": b.r(secret.key),
-            "GenerateSecretString": generate,
-            "Tags": b.tags(None),
-        }),
-    )
-    .keep(policy(keep));
+    let mut properties = json!({
+        "Description": description,
+        "KmsKeyId": b.r(secret.key),
+        "Tags": b.tags(None),
+    });
+    properties[value.0] = value.1;
+    let resource = Resource::new("AWS::SecretsManager::Secret", properties).keep(policy(keep));
     b.add(id, b.id(id), resource);
 }
 

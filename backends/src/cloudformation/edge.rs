@@ -5,8 +5,8 @@
 
 use super::intrinsics::{Builder, Resource, sub};
 use mhac_compiler::plan::{
-    Listener, ListenerAction, ListenerProtocol, ListenerRule, LoadBalancer, PartId, PartKind, ShieldProtection,
-    TargetGroup, WafLogging, WebAcl, WebAclAssociation, decisions,
+    CertificateRef, Listener, ListenerAction, ListenerProtocol, ListenerRule, LoadBalancer, PartId, PartKind,
+    ShieldProtection, TargetGroup, WafLogging, WebAcl, WebAclAssociation, decisions,
 };
 use serde_json::{Value, json};
 
@@ -99,7 +99,10 @@ pub(crate) fn listener(b: &mut Builder<'_>, id: PartId, listener: &Listener) {
                 "Port": 443,
                 "Protocol": "HTTPS",
                 "SslPolicy": ssl_policy,
-                "Certificates": [{ "CertificateArn": b.text(certificate) }],
+                "Certificates": [{ "CertificateArn": match certificate {
+                    CertificateRef::Given(text) => b.text(text),
+                    CertificateRef::Requested(part) => b.r(*part),
+                } }],
                 "DefaultActions": action(b, &listener.action),
             }),
         ),

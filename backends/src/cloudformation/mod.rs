@@ -16,6 +16,7 @@
 
 mod compute;
 mod data;
+mod domain;
 mod edge;
 mod intrinsics;
 mod monitoring;
@@ -28,7 +29,7 @@ pub use validate::validate;
 
 use intrinsics::{Builder, get_att, r};
 use mhac_compiler::model::ParamType;
-use mhac_compiler::plan::{Origin, OutputValue, PartId, PartKind, Plan};
+use mhac_compiler::plan::{Origin, OutputRecordValue, OutputValue, PartId, PartKind, Plan};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -134,6 +135,11 @@ fn print(b: &mut Builder<'_>, id: PartId, kind: &PartKind, rules: &BTreeMap<Part
         PartKind::SiteAccess(access) => compute::site_access(b, id, access),
         PartKind::ListenerRule(rule) => edge::listener_rule(b, id, rule),
         PartKind::SitePiece(piece) => compute::site_piece(b, id, piece),
+        PartKind::Certificate(certificate) => domain::certificate(b, id, certificate),
+        PartKind::HostedZoneLookup(lookup) => domain::hosted_zone_lookup(b, id, lookup),
+        PartKind::DnsRecord(record) => domain::dns_record(b, id, record),
+        PartKind::MailIdentity(identity) => domain::mail_identity(b, id, identity),
+        PartKind::SmtpUser(user) => domain::smtp_user(b, id, user),
     }
 }
 
@@ -308,6 +314,20 @@ fn outputs(b: &mut Builder<'_>) {
             OutputValue::DbAddress(part) => get_att(b.id(*part), "Endpoint.Address"),
             OutputValue::DbPort(part) => get_att(b.id(*part), "Endpoint.Port"),
             OutputValue::Literal(text) => json!(text),
+            OutputValue::DnsRecords(records) => {
+                // One `NAME TYPE VALUE` line per record.
+                let lines: Vec<String> = records
+                    .iter()
+                    .map(|(name, ty, value)| {
+                        let value = match value {
+                            OutputRecordValue::Text(text) => domain::record_sub(b, text),
+                            OutputRecordValue::DnsName(part) => format!("${{{}.DNSName}}", b.id(*part)),
+                        };
+                        format!("{} {ty} {value}", domain::record_sub(b, name))
+                    })
+                    .collect();
+                json!({ "Fn::Sub": lines.join("\n") })
+            }
         };
         b.output(output.ident.cfn().to_string(), output.description.clone(), value);
     }

@@ -500,28 +500,52 @@ pub fn cache(doc: &mut Doc<'_>, id: PartId, cache: &Cache) {
 pub fn site_secret(doc: &mut Doc<'_>, id: PartId, secret: &SiteSecret) {
     let name = doc.name(id);
     let random = data_ref("aws_secretsmanager_random_password", name, "random_password");
-    let (description, password, value) = match &secret.usage {
+    let (description, password, value, ignore) = match &secret.usage {
         SiteSecretUse::DatabaseUser { username } => (
             "Moodle's database user (the site's config.php reads it at boot)",
-            Res::data("aws_secretsmanager_random_password", name)
-                .attr("password_length", 32)
-                .attr("exclude_punctuation", true),
+            Some(
+                Res::data("aws_secretsmanager_random_password", name)
+                    .attr("password_length", 32)
+                    .attr("exclude_punctuation", true),
+            ),
             Expression::from(
                 hcl::expr::FuncCall::builder("jsonencode")
                     .arg(super::doc::tags([("username", Expression::from(username.as_str())), ("password", random)]))
                     .build(),
             ),
+            true,
         ),
         SiteSecretUse::AdminPassword => (
             "The Moodle admin account's password",
-            Res::data("aws_secretsmanager_random_password", name)
-                .attr("password_length", 24)
-                .attr("exclude_characters", ADMIN_EXCLUDED)
-                .attr("require_each_included_type", true),
+            Some(
+                Res::data("aws_secretsmanager_random_password", name)
+                    .attr("password_length", 24)
+                    .attr("exclude_characters", ADMIN_EXCLUDED)
+                    .attr("require_each_included_type", true),
+            ),
             random,
+            true,
+        ),
+        // The access key's secret is in the state either way (Terraform
+        // keeps every attribute there): the bucket that holds it is private
+        // and encrypted.
+        SiteSecretUse::SmtpCredentials { user } => (
+            "The SES SMTP user's access key (the site derives its SMTP password from it at boot)",
+            None,
+            Expression::from(
+                hcl::expr::FuncCall::builder("jsonencode")
+                    .arg(super::doc::tags([
+                        ("AccessKeyId", super::doc::reference("aws_iam_access_key", doc.name(*user), "id")),
+                        ("SecretAccessKey", super::doc::reference("aws_iam_access_key", doc.name(*user), "secret")),
+                    ]))
+                    .build(),
+            ),
+            false,
         ),
     };
-    doc.add(id, Area::Data, password);
+    if let Some(password) = password {
+        doc.add(id, Area::Data, password);
+    }
     doc.add(
         id,
         Area::Data,
@@ -535,14 +559,10 @@ pub fn site_secret(doc: &mut Doc<'_>, id: PartId, secret: &SiteSecret) {
             )
             .prevent_destroy(secret.keep),
     );
-    doc.add(
-        id,
-        Area::Data,
-        Res::resource("aws_secretsmanager_secret_version", name)
-            .attr("secret_id", doc.at(id, "id"))
-            .attr("secret_string", value)
-            .ignore_changes(&["secret_string"]),
-    );
+    let version = Res::resource("aws_secretsmanager_secret_version", name)
+        .attr("secret_id", doc.at(id, "id"))
+        .attr("secret_string", value);
+    doc.add(id, Area::Data, if ignore { version.ignore_changes(&["secret_string"]) } else { version });
 }
 
 /// Characters the admin's generated password leaves out: quotes,

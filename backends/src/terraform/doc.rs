@@ -41,13 +41,15 @@ pub enum Area {
     Data,
     /// `monitoring.tf`: the KMS key, log groups, the notification topic, alarms.
     Monitoring,
+    /// `site.tf`: the site's certificate, DNS records, SES identity, SMTP user.
+    Site,
     /// `outputs.tf`.
     Outputs,
 }
 
 impl Area {
     /// Every area, in file order.
-    pub const ALL: [Area; 10] = [
+    pub const ALL: [Area; 11] = [
         Area::Versions,
         Area::Providers,
         Area::Variables,
@@ -57,6 +59,7 @@ impl Area {
         Area::Compute,
         Area::Data,
         Area::Monitoring,
+        Area::Site,
         Area::Outputs,
     ];
 
@@ -72,6 +75,7 @@ impl Area {
             Area::Compute => "compute.tf",
             Area::Data => "data.tf",
             Area::Monitoring => "monitoring.tf",
+            Area::Site => "site.tf",
             Area::Outputs => "outputs.tf",
         }
     }
@@ -88,6 +92,7 @@ impl Area {
             Area::Compute => "app servers: launch templates, Auto Scaling groups, instance roles",
             Area::Data => "databases, file systems, caches and buckets",
             Area::Monitoring => "the KMS key, log groups, the notification topic and the alarms",
+            Area::Site => "the site's name and mail: its certificate, DNS records, SES identity and SMTP user",
             Area::Outputs => "what the deployment exposes: endpoints, names and ids",
         }
     }
@@ -446,7 +451,15 @@ pub fn template(parts: impl IntoIterator<Item = TemplatePart>) -> Expression {
     let mut template = Template::new();
     for part in parts {
         template = match part {
-            TemplatePart::Text(text) => template.add_literal(text),
+            // The template is written between quotes as it is: quotes,
+            // backslashes and line breaks escaped, `${` and `%{` doubled.
+            TemplatePart::Text(text) => template.add_literal(
+                text.replace('\\', "\\\\")
+                    .replace('"', "\\\"")
+                    .replace('\n', "\\n")
+                    .replace("${", "$${")
+                    .replace("%{", "%%{"),
+            ),
             TemplatePart::Expr(expr) => template.add_interpolation(expr),
         };
     }

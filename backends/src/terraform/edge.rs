@@ -18,8 +18,8 @@ use super::doc::{Area, Doc, Res, empty, list, nested};
 use hcl::Block;
 use hcl::expr::Expression;
 use mhac_compiler::plan::{
-    Listener, ListenerAction, ListenerProtocol, ListenerRule, LoadBalancer, PartId, PartKind, ShieldProtection,
-    TargetGroup, WafLogging, WebAcl, WebAclAssociation, decisions,
+    CertificateRef, Listener, ListenerAction, ListenerProtocol, ListenerRule, LoadBalancer, PartId, PartKind,
+    ShieldProtection, TargetGroup, WafLogging, WebAcl, WebAclAssociation, decisions,
 };
 
 pub fn load_balancer(doc: &mut Doc<'_>, id: PartId, lb: &LoadBalancer) {
@@ -149,7 +149,16 @@ pub fn listener(doc: &mut Doc<'_>, id: PartId, listener: &Listener) {
             .attr("port", 443)
             .attr("protocol", "HTTPS")
             .attr("ssl_policy", ssl_policy.as_str())
-            .attr("certificate_arn", doc.string_value(certificate))
+            .attr(
+                "certificate_arn",
+                match certificate {
+                    CertificateRef::Given(text) => doc.string_value(text),
+                    // Issued: the validation waits for it.
+                    CertificateRef::Requested(part) => {
+                        super::doc::reference("aws_acm_certificate_validation", doc.name(*part), "certificate_arn")
+                    }
+                },
+            )
             .block(action(doc, &listener.action)),
         ListenerProtocol::Http => {
             let mut res = Res::resource("aws_lb_listener", doc.name(id))

@@ -46,7 +46,7 @@ pub fn canonical(text: &str) -> String {
             }
             continue;
         }
-        let line = collapse_empty_block(raw);
+        let line = space_for_objects(&collapse_empty_block(raw));
         if let Some(marker) = heredoc_marker(&line) {
             flush(&mut chain, &mut out);
             out.push_str(&line);
@@ -88,6 +88,39 @@ fn flush(chain: &mut Vec<(String, String)>, out: &mut String) {
         out.push_str(&rest);
         out.push('\n');
     }
+}
+
+/// `{for x in y : k => v}` → `{ for x in y : k => v }`: `terraform fmt`
+/// spaces a `for` object expression inside its braces (a `for` tuple keeps
+/// its brackets tight).
+fn space_for_objects(line: &str) -> String {
+    let bytes = line.as_bytes();
+    let code = code_positions(line);
+    let mut opens = Vec::new();
+    let mut inserts = Vec::new();
+    for &i in &code {
+        match bytes[i] {
+            b'{' => {
+                let is_for = line[i + 1..].starts_with("for ");
+                opens.push((i, is_for));
+                if is_for {
+                    inserts.push(i + 1);
+                }
+            }
+            b'}' => {
+                if let Some((_, true)) = opens.pop() {
+                    inserts.push(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = line.to_string();
+    inserts.sort_unstable();
+    for at in inserts.into_iter().rev() {
+        out.insert(at, ' ');
+    }
+    out
 }
 
 /// `  name {    }` → `  name {}`.
@@ -231,6 +264,13 @@ mod tests {
         assert_eq!(canonical(raw), want);
         let plain = "x {\n  text = <<-EOT\n    k = v\n    EOT\n  b = 1\n}\n";
         assert_eq!(canonical(plain), plain);
+    }
+
+    #[test]
+    fn for_objects_are_spaced_inside_their_braces() {
+        let raw = "x {\n  for_each = {for o in a.b : o.k => o}\n  list = [for r in c : r.f]\n}\n";
+        let want = "x {\n  for_each = { for o in a.b : o.k => o }\n  list     = [for r in c : r.f]\n}\n";
+        assert_eq!(canonical(raw), want);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use hcl::Block;
 use hcl::expr::{Expression, FuncCall, Traversal, Variable};
 use hcl::format::{Format, Formatter};
 use mhac_compiler::model::ParamType;
-use mhac_compiler::plan::{OutputValue, Plan};
+use mhac_compiler::plan::{OutputRecordValue, OutputValue, Plan};
 
 /// The Terraform versions the configuration is written for.
 pub const REQUIRED_TERRAFORM: &str = ">= 1.5";
@@ -140,6 +140,24 @@ pub fn outputs(doc: &mut Doc<'_>) {
             OutputValue::BucketName(part) => doc.at(part, "bucket"),
             OutputValue::TopicArn(part) | OutputValue::SecretArn(part) => doc.at(part, "arn"),
             OutputValue::Literal(text) => Expression::from(text),
+            OutputValue::DnsRecords(records) => {
+                // One `NAME TYPE VALUE` line per record.
+                let lines: Vec<Expression> = records
+                    .iter()
+                    .map(|(name, ty, value)| {
+                        let mut parts = super::domain::record_parts(doc, name);
+                        parts.push(super::doc::TemplatePart::Text(format!(" {ty} ")));
+                        match value {
+                            OutputRecordValue::Text(text) => parts.extend(super::domain::record_parts(doc, text)),
+                            OutputRecordValue::DnsName(part) => {
+                                parts.push(super::doc::TemplatePart::Expr(doc.at(*part, "dns_name")))
+                            }
+                        }
+                        super::doc::template(parts)
+                    })
+                    .collect();
+                Expression::from(FuncCall::builder("join").arg("\n").arg(Expression::Array(lines)).build())
+            }
         };
         output(doc, out.ident.tf(), out.description.clone(), value);
     }

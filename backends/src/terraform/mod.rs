@@ -55,6 +55,7 @@
 pub mod compute;
 pub mod data;
 pub mod doc;
+pub mod domain;
 pub mod edge;
 pub mod format;
 pub mod layout;
@@ -275,5 +276,10 @@ fn print(doc: &mut Doc<'_>, id: PartId, kind: &PartKind) {
         PartKind::SiteAccess(access) => compute::site_access(doc, id, access),
         PartKind::ListenerRule(rule) => edge::listener_rule(doc, id, rule),
         PartKind::SitePiece(piece) => compute::site_piece(doc, id, piece),
+        PartKind::Certificate(certificate) => domain::certificate(doc, id, certificate),
+        PartKind::HostedZoneLookup(lookup) => domain::hosted_zone_lookup(doc, id, lookup),
+        PartKind::DnsRecord(record) => domain::dns_record(doc, id, record),
+        PartKind::MailIdentity(identity) => domain::mail_identity(doc, id, identity),
+        PartKind::SmtpUser(user) => domain::smtp_user(doc, id, user),
     }
 }

@@ -43,6 +43,7 @@ pub fn quiet_absence_warnings(broken: &[crate::ast::BrokenItem], diagnostics: &m
             Code::UnusedGroup => placed_kinds.contains(kind) || crate::schema::block(kind).is_none(),
             Code::NoSessionStore => *kind == "cache" || crate::schema::block(kind).is_none(),
             Code::NoSharedDataroot => *kind == "file_system" || crate::schema::block(kind).is_none(),
+            Code::NoSite | Code::NoCertificate => *kind == "site" || crate::schema::block(kind).is_none(),
             Code::SiteWithoutDatabase => {
                 matches!(*kind, "database" | "app_servers") || crate::schema::block(kind).is_none()
             }

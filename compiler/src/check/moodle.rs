@@ -32,7 +32,7 @@ fn site(model: &Model, diagnostics: &mut Diagnostics) {
     for lb in &model.load_balancers {
         if let Some(https) = lb.https.as_ref().filter(|https| https.certificate.is_none() && domain.is_none()) {
             diagnostics.push(
-                Diagnostic::new(Code::MissingAttribute, format!("load balancer `{}` has HTTPS and no certificate", lb.name.text))
+                Diagnostic::new(Code::NoCertificate, format!("load balancer `{}` has HTTPS and no certificate", lb.name.text))
                     .primary(https.span, "no `certificate`, and the site has no `domain` to request one for")
                     .help("give the site a `domain = \"moodle.example.edu\"` (mhac then requests a DNS-validated certificate for it), or write `certificate = param.certificate_arn` with `param certificate_arn : string`"),
             );
@@ -67,7 +67,8 @@ fn site(model: &Model, diagnostics: &mut Diagnostics) {
             .push(diagnostic.help("declare exactly one `database` and at least one `app_servers` group for the site"));
     }
     let https_lbs: Vec<&LoadBalancer> = model.load_balancers.iter().filter(|lb| !lb.targets.is_empty()).collect();
-    if let Some(lb) = https_lbs.first().copied() {
+    // An address in error (or none) is reported where it is written.
+    if let Some(lb) = https_lbs.first().copied().filter(|_| !site.wwwroot.is_empty()) {
         // An `https` block in error is reported where it is written.
         match (site.https(), lb.https.is_some() || lb.https_written.is_some()) {
             (false, true) => diagnostics.push(
@@ -141,15 +142,17 @@ fn mail(model: &Model, site: &Site, diagnostics: &mut Diagnostics) {
         }
         Some(_) => {}
     }
-    if !crate::aws::facts().ses_regions.iter().any(|region| *region == email.region) {
+    let known = crate::aws::facts().regions.contains_key(&email.region);
+    if known && !crate::aws::facts().ses_regions.contains(&email.region) {
         diagnostics.push(
             Diagnostic::new(Code::SesNotInRegion, format!("Amazon SES is not offered in {}", email.region))
                 .primary(email.region_span, format!("mail would go through SES in {}", email.region))
-                .help("write `region = \"...\"` in the email block with a region that offers SES, such as us-east-1, eu-west-1 or ap-southeast-1"),
+                .help("deploy in a region that offers SES (such as ap-southeast-1, eu-west-1 or us-east-1), or leave `email` out and configure Moodle's outgoing mail yourself"),
         );
     }
     let network = &model.network;
-    let endpoint = network.endpoints.contains(&crate::model::Endpoint::EmailSmtp) && email.region == model.deployment.region;
+    let endpoint =
+        network.endpoints.contains(&crate::model::Endpoint::EmailSmtp) && email.region == model.deployment.region;
     for app in &model.app_servers {
         let Some(tier) = network.tiers.get(app.tier) else { continue };
         let internet = match tier.kind {
@@ -162,11 +165,7 @@ fn mail(model: &Model, site: &Site, diagnostics: &mut Diagnostics) {
                 Diagnostic::new(Code::NoRouteToSes, format!("app servers `{}` cannot reach Amazon SES", app.name.text))
                     .primary(app.subnets_span, format!("tier `{}` has no NAT gateway and no SES SMTP endpoint", tier.name.text))
                     .secondary(email.span, format!("Moodle sends through {}", email.smtp_host()))
-                    .help(if email.region == model.deployment.region {
-                        "add `email_smtp` to the network's `endpoints`, or a NAT gateway (`nat = single` or `per_zone`)"
-                    } else {
-                        "add a NAT gateway (`nat = single` or `per_zone`): an interface endpoint serves only the deployment's region"
-                    }),
+                    .help("add `email_smtp` to the network's `endpoints`, or a NAT gateway (`nat = single` or `per_zone`)"),
             );
         }
     }

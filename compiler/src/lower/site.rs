@@ -106,7 +106,10 @@ fn domain(ctx: &mut Ctx<'_>, block: &Block) -> Option<Domain> {
                             )
                             .primary(args[0].span, format!("records here are names ending in {zone}"))
                             .secondary(expr.span, "the site's domain")
-                            .help(format!("name the zone that holds {text}: `dns = route53(\"{}\")`, or its id", text.split_once('.').map_or(text.as_str(), |(_, parent)| parent))),
+                            .help(format!(
+                                "name the zone that holds {text}: `dns = route53(\"{}\")`, or its id",
+                                text.split_once('.').map_or(text.as_str(), |(_, parent)| parent)
+                            )),
                         );
                         return None;
                     }

@@ -10,7 +10,10 @@ use super::identity::{
     ports_label, route_digits, tf_only, zone_id,
 };
 use super::{decisions, *};
-use crate::model::{Access, CacheEngine, CheckedModel, Image, Model, Name, NatMode, Peer, StringValue, TierKind};
+use crate::model::{
+    Access, CacheEngine, CheckedModel, Dns, HostedZone, Image, Model, Name, NatMode, Peer, StringValue, TierKind,
+};
+use crate::span::Span;
 use crate::stdlib::stdlib;
 use crate::symbols::SymbolKind;
 use std::collections::BTreeSet;
@@ -63,6 +66,8 @@ struct Builder<'m> {
     caches: Vec<PartId>,
     buckets: Vec<PartId>,
     topic: Option<PartId>,
+    /// The site's hosted zone, once asked for.
+    zone: Option<Option<ZoneRef>>,
 }
 
 fn component(kind: SymbolKind, name: &Name, span: Span) -> Origin {
@@ -142,6 +147,7 @@ impl<'m> Builder<'m> {
             caches: Vec::new(),
             buckets: Vec::new(),
             topic: None,
+            zone: None,
         }
     }
 
@@ -712,10 +718,10 @@ impl<'m> Builder<'m> {
                         }),
                     );
                     let certificate = match &https.certificate {
-                        Some(StringValue::Literal(text)) => Text::Literal(text.clone()),
-                        Some(StringValue::Param(index)) => Text::Param(*index),
-                        // The site domain's certificate (TODO in this change: requested by mhac).
-                        None => Text::Literal(String::new()),
+                        Some(StringValue::Literal(text)) => CertificateRef::Given(Text::Literal(text.clone())),
+                        Some(StringValue::Param(index)) => CertificateRef::Given(Text::Param(*index)),
+                        // Checked: without a certificate, the site has a domain.
+                        None => CertificateRef::Requested(self.certificate()),
                     };
                     let listener = self.add(
                         both(format!("{pascal}HttpsListener"), address(&[name, "https"])),
@@ -1139,8 +1145,10 @@ impl<'m> Builder<'m> {
         let store = super::site::session_store(model);
         let cache = store.and_then(|index| self.caches.get(index).copied());
         let token = store.and_then(|index| self.auth_tokens.get(index).copied().flatten());
+        let smtp = self.site_domain(self.key_id(), keep);
         let mut secrets = vec![db_user, admin];
         secrets.extend(token);
+        secrets.extend(smtp);
         let code_object = site.code_object().map(|(bucket, key)| (bucket.to_string(), key.to_string()));
         let bundle = self.plan.site.as_ref().map(|site| (site.pieces(), site.sha256.clone()));
         let (pieces, bundle_sha256) = bundle.unwrap_or_default();
@@ -1199,6 +1207,9 @@ impl<'m> Builder<'m> {
             if let Some(token) = token {
                 env.push(("MHAC_REDIS_AUTH_SECRET_ARN", EnvValue::SecretArn(token)));
             }
+            if let Some(smtp) = smtp {
+                env.push(("MHAC_SMTP_SECRET_ARN", EnvValue::SecretArn(smtp)));
+            }
             if let Some(&fs) = self.file_systems.first() {
                 env.push(("MHAC_EFS_ID", EnvValue::FileSystemId(fs)));
             }
@@ -1213,6 +1224,158 @@ impl<'m> Builder<'m> {
                 launch.user_data = Some(UserData { env });
             }
         }
+    }
+
+    /// Where the site's records go: its hosted zone, by id or found by
+    /// name (one lookup part, made on first use); `None` with external DNS.
+    fn site_zone(&mut self) -> Option<ZoneRef> {
+        if let Some(zone) = &self.zone {
+            return zone.clone();
+        }
+        let domain = self.model.site.as_ref().and_then(|site| site.domain.as_ref());
+        let zone = match domain.map(|domain| (&domain.dns, domain.span)) {
+            Some((Dns::Route53 { zone: HostedZone::Id(id), .. }, _)) => Some(ZoneRef::Id(id.clone())),
+            Some((Dns::Route53 { zone: HostedZone::Name(name), span }, _)) => {
+                let at = self.site_origin(*span);
+                let part = self.add(
+                    both("SiteHostedZoneId", "site"),
+                    at,
+                    PartKind::HostedZoneLookup(HostedZoneLookup { name: name.clone() }),
+                );
+                Some(ZoneRef::Lookup(part))
+            }
+            Some((Dns::External, _)) | None => None,
+        };
+        self.zone = Some(zone.clone());
+        zone
+    }
+
+    /// Parts of the site, at a span of its block.
+    fn site_origin(&self, span: Span) -> Origin {
+        Origin { owner: Owner::Component(SymbolKind::Deployment), name: "site".to_string(), span }
+    }
+
+    /// The certificate mhac requests for the site's domain (an HTTPS
+    /// listener without one of its own uses it).
+    fn certificate(&mut self) -> PartId {
+        let domain = self.model.site.as_ref().and_then(|site| site.domain.as_ref());
+        let (name, span) = domain.map_or((String::new(), Span::default()), |domain| (domain.name.clone(), domain.span));
+        if let Some(id) =
+            self.plan.iter().find_map(|(id, part)| matches!(part.kind, PartKind::Certificate(_)).then_some(id))
+        {
+            return id;
+        }
+        let zone = self.site_zone();
+        let at = self.site_origin(span);
+        self.add(both("SiteCertificate", "site"), at, PartKind::Certificate(Certificate { domain: name, zone }))
+    }
+
+    /// The site's DNS records and mail: alias records to the load balancer
+    /// and the SES identity's records in the hosted zone, or, with external
+    /// DNS, an output listing them; the SES identity and its SMTP user.
+    /// Returns the SMTP credentials' secret.
+    fn site_domain(&mut self, key: PartId, keep: bool) -> Option<PartId> {
+        let model = self.model;
+        let site = model.site.as_ref()?;
+        let domain = site.domain.as_ref()?;
+        let zone = self.site_zone();
+        let at = self.site_origin(domain.span);
+        let front = model
+            .load_balancers
+            .iter()
+            .position(|lb| !lb.targets.is_empty())
+            .and_then(|index| self.load_balancers.get(index).copied());
+        let mut records: Vec<(Identity, RecordText, RecordKind)> = Vec::new();
+        if let Some(front) = front {
+            records.push((
+                both("SiteAliasRecord", "site_a"),
+                RecordText::Literal(domain.name.clone()),
+                RecordKind::Alias { load_balancer: front, ipv6: false },
+            ));
+            records.push((
+                both("SiteAliasIpv6Record", "site_aaaa"),
+                RecordText::Literal(domain.name.clone()),
+                RecordKind::Alias { load_balancer: front, ipv6: true },
+            ));
+        }
+        let mut smtp = None;
+        if let Some(email) = &site.email {
+            let mail_at = self.site_origin(email.span);
+            let mail_from = format!("bounce.{}", domain.name);
+            let identity = self.add(
+                both("SiteMailIdentity", "site"),
+                mail_at.clone(),
+                PartKind::MailIdentity(MailIdentity { domain: domain.name.clone(), mail_from: mail_from.clone() }),
+            );
+            for index in 1..=3u8 {
+                records.push((
+                    both(format!("SiteDkimRecord{index}"), format!("site_dkim_{index}")),
+                    RecordText::DkimName { identity, index },
+                    RecordKind::Cname(RecordText::DkimValue { identity, index }),
+                ));
+            }
+            records.push((
+                both("SiteMailFromMxRecord", "site_mail_from_mx"),
+                RecordText::Literal(mail_from.clone()),
+                RecordKind::Mx(10, format!("feedback-smtp.{}.amazonses.com", email.region)),
+            ));
+            records.push((
+                both("SiteMailFromSpfRecord", "site_mail_from_spf"),
+                RecordText::Literal(mail_from),
+                RecordKind::Txt("v=spf1 include:amazonses.com ~all".to_string()),
+            ));
+            if zone.is_some() {
+                records.push((
+                    both("SiteDmarcRecord", "site_dmarc"),
+                    RecordText::Literal(format!("_dmarc.{}", domain.name)),
+                    RecordKind::Txt(format!("v=DMARC1; p=quarantine; rua=mailto:{}", site.admin_email)),
+                ));
+            }
+            let user = self.add(
+                both("SiteSmtpUser", "site_smtp"),
+                mail_at.clone(),
+                PartKind::SmtpUser(SmtpUser { identity, from: email.from.clone() }),
+            );
+            smtp = Some(self.add(
+                both("SiteSmtpCredentials", "site_smtp_credentials"),
+                mail_at,
+                PartKind::SiteSecret(SiteSecret { usage: SiteSecretUse::SmtpCredentials { user }, key, keep }),
+            ));
+        }
+        match zone {
+            Some(zone) => {
+                for (ident, name, kind) in records {
+                    self.add(ident, at.clone(), PartKind::DnsRecord(DnsRecord { zone: zone.clone(), name, kind }));
+                }
+            }
+            None => {
+                let lines = records
+                    .into_iter()
+                    .filter_map(|(_, name, kind)| match kind {
+                        RecordKind::Alias { ipv6: true, .. } => None,
+                        RecordKind::Alias { load_balancer, ipv6: false } => {
+                            Some((name, "CNAME", OutputRecordValue::DnsName(load_balancer)))
+                        }
+                        RecordKind::Cname(value) => Some((name, "CNAME", OutputRecordValue::Text(value))),
+                        RecordKind::Mx(priority, host) => Some((
+                            name,
+                            "MX",
+                            OutputRecordValue::Text(RecordText::Literal(format!("{priority} {host}"))),
+                        )),
+                        RecordKind::Txt(text) => {
+                            Some((name, "TXT", OutputRecordValue::Text(RecordText::Literal(format!("\"{text}\"")))))
+                        }
+                    })
+                    .collect();
+                self.output(
+                    both("SiteDnsRecords", "site_dns_records"),
+                    format!("DNS records to add for {} (its DNS is managed outside mhac)", domain.name),
+                    OutputValue::DnsRecords(lines),
+                    at,
+                );
+            }
+        }
+        smtp
     }
 
     fn monitoring(&mut self) {
@@ -1419,6 +1582,7 @@ impl<'m> Builder<'m> {
                         match secret.usage {
                             SiteSecretUse::DatabaseUser { .. } => "DatabaseUser",
                             SiteSecretUse::AdminPassword => "AdminPassword",
+                            SiteSecretUse::SmtpCredentials { .. } => "SmtpCredentials",
                         },
                     )),
                     _ => None,
@@ -1426,6 +1590,11 @@ impl<'m> Builder<'m> {
                 .collect();
             for (id, what) in secrets {
                 let (cfn, tf, description) = match what {
+                    "SmtpCredentials" => (
+                        "SiteSmtpCredentialsArn",
+                        "site_smtp_credentials_arn",
+                        "Secret of the SES SMTP user's access key (the app servers derive the SMTP password from it)",
+                    ),
                     "DatabaseUser" => (
                         "SiteDatabaseUserArn",
                         "site_database_user_arn",

@@ -242,6 +242,11 @@ pub fn tf_type(kind: &PartKind) -> &'static str {
         PartKind::SiteAccess(_) => "aws_iam_role_policy",
         PartKind::ListenerRule(_) => "aws_lb_listener_rule",
         PartKind::SitePiece(_) => "aws_ssm_parameter",
+        PartKind::Certificate(_) => "aws_acm_certificate",
+        PartKind::HostedZoneLookup(_) => "data.aws_route53_zone",
+        PartKind::DnsRecord(_) => "aws_route53_record",
+        PartKind::MailIdentity(_) => "aws_sesv2_email_identity",
+        PartKind::SmtpUser(_) => "aws_iam_user",
     }
 }
 
@@ -262,8 +267,20 @@ pub fn cfn_extras(part: &Part) -> Vec<String> {
     match &part.kind {
         PartKind::InternetGateway(_) | PartKind::VpnGateway(_) => vec![cfn_attachment(own)],
         PartKind::FlowLog(_) => vec![cfn_flow_log_role(own)],
+        PartKind::SmtpUser(_) => vec![cfn_access_key(own)],
         _ => Vec::new(),
     }
+}
+
+/// The logical ID of an IAM user's access key.
+pub fn cfn_access_key(user: &str) -> String {
+    format!("{user}Key")
+}
+
+/// The Terraform name of a certificate's validation records (one block,
+/// `for_each` over the certificate's validation options).
+pub fn certificate_validation(certificate: &str) -> String {
+    format!("{certificate}_certificate_validation")
 }
 
 /// The subnets' Terraform names of a route table part (Terraform has a
@@ -332,10 +349,24 @@ pub fn tf_extras(plan: &Plan, part: &Part) -> Vec<(&'static str, String)> {
             (document, file_system_tls(&fs.name)),
             ("aws_efs_file_system_policy", own.to_string()),
         ],
+        PartKind::SiteSecret(secret) if matches!(secret.usage, super::SiteSecretUse::SmtpCredentials { .. }) => {
+            vec![("aws_secretsmanager_secret_version", own.to_string())]
+        }
         PartKind::AuthToken(_) | PartKind::SiteSecret(_) => vec![
             ("data.aws_secretsmanager_random_password", own.to_string()),
             ("aws_secretsmanager_secret_version", own.to_string()),
         ],
+        PartKind::SmtpUser(_) => {
+            vec![("aws_iam_user_policy", own.to_string()), ("aws_iam_access_key", own.to_string())]
+        }
+        PartKind::MailIdentity(_) => vec![("aws_sesv2_email_identity_mail_from_attributes", own.to_string())],
+        PartKind::Certificate(certificate) => {
+            let mut out = vec![("aws_acm_certificate_validation", own.to_string())];
+            if certificate.zone.is_some() {
+                out.push(("aws_route53_record", certificate_validation(own)));
+            }
+            out
+        }
         PartKind::SiteAccess(_) => vec![(document, own.to_string())],
         PartKind::Key(_) => vec![(document, key_document(own))],
         PartKind::RouteTable(table) => {

@@ -254,7 +254,7 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::number => "a number",
         Rule::boolean => "`true` or `false`",
         Rule::string | Rule::string_inner => "a string",
-        Rule::ident => "a name",
+        Rule::ident | Rule::keyword_key => "a name",
         Rule::kw_from => "`from`",
         Rule::kw_for => "`for`",
         Rule::lbrace => "`{`",
