@@ -299,7 +299,8 @@ fn a_block_with_a_syntax_error_is_broken_not_missing() {
         ("  region  = \"us-east-1\"", "  region  = \"us-east-1"),
         ("cache sessions { engine = redis,", "cache sessions { engine = redis,,"),
         ("file_system dataroot { subnets = main.app,", "file_system dataroot { subnets = main.app,,"),
-        ("param certificate_arn : string", "param certificate_arn : : string"),
+        ("param moodle_sha256 : string", "param moodle_sha256 : : string"),
+        ("  email { from = \"noreply@moodle.example.edu\" }", "  email { from = = \"noreply@moodle.example.edu\" }"),
         (
             "load_balancer front {\n  subnets        = main.public",
             "load_balancer front {\n  subnets        main.public",
@@ -342,7 +343,7 @@ fn an_unresolved_name_yields_exactly_one_error() {
         ("allow redis from web", "allow redis from 10.0.0.0/33"),
         ("network          = main", "network          = mian"),
         ("reach            = [app, data]", "reach            = [app, dta]"),
-        ("certificate = param.certificate_arn", "certificate = param.certificat_arn"),
+        ("code_sha256 = param.moodle_sha256", "code_sha256 = param.moodle_sha265"),
         ("alarm moodle_db.cpu", "alarm moodle_dbb.cpu"),
         ("alarm front.target_5xx", "alarm frnt.target_5xx"),
     ];
