@@ -203,7 +203,7 @@ fn build_warns_when_a_template_exceeds_cloudformation_limits() {
     let mut source = example.replace("scaling { min = 2, max = 8, target_cpu = 60 }", "scaling { min = 2, max = 2 }");
     for i in 0..60 {
         source.push_str(&format!(
-            "\nload_balancer lb{i} {{\n  subnets = main.public\n  security_group = alb\n  https {{ certificate = param.certificate_arn }}\n}}\n\
+            "\nload_balancer lb{i} {{\n  subnets = main.public\n  security_group = alb\n  https {{}}\n}}\n\
              app_servers app{i} {{\n  subnets = main.app\n  security_group = web\n  instance_type = \"m6i.large\"\n  \
              image = ssm(\"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64\")\n  \
              scaling {{ min = 2, max = 2 }}\n  behind lb{i} {{ health_check = \"/\" }}\n}}\n"

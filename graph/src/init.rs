@@ -168,10 +168,6 @@ deployment "{name}" {{
   tags    = {{ Project = "moodle", Environment = "{profile}" }}
 }}
 
-# The site's TLS certificate (an ACM certificate ARN), supplied at build or
-# apply time: `--param certificate_arn=arn:aws:acm:...`.
-param certificate_arn : string
-
 # The SHA-256 of the Moodle archive the site installs (download.moodle.org
 # publishes it beside each release): `--param moodle_sha256=...`.
 param moodle_sha256 : string
@@ -201,13 +197,13 @@ security_group fs {{ allow nfs from web }}
 security_group kv {{ allow redis from web }}
 
 # The Application Load Balancer across the public subnets: HTTPS with the
-# certificate (HTTP redirects to HTTPS) and AWS WAF's managed rules for
+# site domain's certificate (HTTP redirects to HTTPS) and AWS WAF's managed rules for
 # common exploits, SQL injection and PHP applications. Moodle uploads are
 # large, so WAF's body-size rule only counts them.
 load_balancer front {{
   subnets        = main.public
   security_group = alb
-  https {{ certificate = param.certificate_arn, redirect_http = true }}
+  https {{ redirect_http = true }}
   waf {{
     managed             = [common, known_bad_inputs, sqli, php]
     rate_limit          = 2000
@@ -229,14 +225,19 @@ app_servers moodle {{
   behind front {{}}
 }}
 
-# The Moodle site the app servers install and run: its address, the release
-# archive (installed only when its SHA-256 matches), the admin account. The
-# first server installs Moodle once, under a lock; the others join it.
+# The Moodle site the app servers install and run: its domain (the HTTPS
+# certificate, DNS records and address follow from it), the release archive
+# (installed only when its SHA-256 matches), the admin account, and mail
+# through Amazon SES. The first server installs Moodle once, under a lock;
+# the others join it. With `dns = external` mhac prints the DNS records to
+# add; `dns = route53("example.edu")` writes them into that hosted zone.
 site {{
-  wwwroot     = "https://moodle.example.edu"
+  domain      = "moodle.example.edu"
+  dns         = external
   code        = "https://download.moodle.org/download.php/direct/stable405/moodle-4.5.5.tgz"
   code_sha256 = param.moodle_sha256
   admin_email = "ops@example.edu"
+  email {{ from = "noreply@moodle.example.edu" }}
 }}
 
 "#,

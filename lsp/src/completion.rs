@@ -684,7 +684,7 @@ mod tests {
         assert_eq!(groups, ["alb", "web", "db", "fs", "kv"]);
         let tiers = labels(&doc, "subnets        = ");
         assert_eq!(tiers, ["main.public", "main.app", "main.data"]);
-        assert_eq!(labels(&doc, "param."), ["certificate_arn", "moodle_sha256"]);
+        assert_eq!(labels(&doc, "param."), ["moodle_sha256"]);
         assert!(labels(&doc, "alarm front.").contains(&"target_5xx".to_string()));
         assert!(labels(&doc, "nat       = ").contains(&"per_zone".to_string()));
         assert!(labels(&doc, "flow_logs = ").contains(&"true".to_string()));

@@ -499,7 +499,7 @@ mod tests {
         assert!(tier.contains("app servers `moodle`"), "{tier}");
         let group = hover_at(&doc, "security_group = web", 18);
         assert!(group.contains("tcp 80 (http) from security group `alb`"), "{group}");
-        let param = hover_at(&doc, "param.certificate_arn", 8);
+        let param = hover_at(&doc, "param.moodle_sha256", 8);
         assert!(param.contains(": `string`"), "{param}");
         let lb = hover_at(&doc, "behind front", 8);
         assert!(lb.contains("Outputs: DNS name"), "{lb}");

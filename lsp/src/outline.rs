@@ -128,9 +128,9 @@ mod tests {
         let doc = Document::new(1, include_str!("../../examples/moodle.mha").to_string());
         let outline = symbols(&doc, Encoding::Utf16);
         let names: Vec<&str> = outline.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names[..5], ["moodle-prod", "certificate_arn", "moodle_sha256", "main", "corporate"]);
+        assert_eq!(names[..4], ["moodle-prod", "moodle_sha256", "main", "corporate"]);
         assert!(names.contains(&"site"), "{names:?}");
-        let network = &outline[3];
+        let network = &outline[2];
         let tiers: Vec<&str> = network.children.iter().flatten().map(|s| s.name.as_str()).collect();
         assert_eq!(tiers, ["public", "app", "data"]);
         let monitoring = outline.last().expect("monitoring");

@@ -119,9 +119,13 @@ test('the examples get their scopes', async () => {
       ['alarm', 'keyword.control.alarm.mha'],
       ['for', 'keyword.control.for.mha'],
     ]) {
-      for (const where of codeMatches(lines, new RegExp(`\\b${word}\\b`, 'g'))) {
+      // Followed by `=`, the word is an attribute key (`email { from = ... }`).
+      for (const where of codeMatches(lines, new RegExp(`\\b${word}\\b(?!\\s*=)`, 'g'))) {
         expectScope(scopes, where, scope, file);
         counts.keywords++;
+      }
+      for (const where of codeMatches(lines, new RegExp(`\\b${word}\\b(?=\\s*=[^=])`, 'g'))) {
+        expectScope(scopes, where, 'variable.other.property.mha', file);
       }
     }
     for (const where of codeMatches(lines, /^param\b/g)) {
@@ -129,7 +133,7 @@ test('the examples get their scopes', async () => {
     }
     for (const where of codeMatches(
       lines,
-      /^(deployment|network|vpn|security_group|load_balancer|app_servers|database|file_system|cache|object_storage|monitoring|state)\b/g,
+      /^(deployment|network|vpn|security_group|load_balancer|app_servers|database|file_system|cache|object_storage|site|monitoring|state)\b/g,
     )) {
       expectScope(scopes, where, 'storage.type.block.mha', file);
       counts.blocks++;
