@@ -2,9 +2,10 @@
 //! SES identity and the SMTP user.
 
 use super::intrinsics::{Builder, Resource, sub};
-use mhac_compiler::plan::identity::cfn_access_key;
+use mhac_compiler::plan::identity::{cfn_access_key, cfn_event_destination, cfn_topic_policy};
 use mhac_compiler::plan::{
-    Certificate, DnsRecord, HostedZoneLookup, MailIdentity, PartId, PartKind, RecordKind, RecordText, SmtpUser, ZoneRef,
+    Certificate, DnsRecord, HostedZoneLookup, MailEvents, MailIdentity, PartId, PartKind, RecordKind, RecordText,
+    SmtpUser, ZoneRef,
 };
 use serde_json::{Value, json};
 
@@ -102,7 +103,7 @@ pub(crate) fn dns_record(b: &mut Builder<'_>, id: PartId, record: &DnsRecord) {
 /// The SES domain identity: Easy DKIM with 2048-bit keys, a custom MAIL
 /// FROM subdomain (bounces go there, SPF aligns with it).
 pub(crate) fn mail_identity(b: &mut Builder<'_>, id: PartId, identity: &MailIdentity) {
-    let resource = Resource::new(
+    let mut resource = Resource::new(
         "AWS::SES::EmailIdentity",
         json!({
             "EmailIdentity": identity.domain,
@@ -111,7 +112,55 @@ pub(crate) fn mail_identity(b: &mut Builder<'_>, id: PartId, identity: &MailIden
             "MailFromAttributes": { "MailFromDomain": identity.mail_from, "BehaviorOnMxFailure": "USE_DEFAULT_VALUE" },
         }),
     );
+    if let Some(events) = identity.events {
+        resource = resource.with(&["ConfigurationSetAttributes"], json!({ "ConfigurationSetName": b.r(events) }));
+    }
     b.add(id, b.id(id), resource);
+}
+
+/// Bounce and complaint notifications: a configuration set whose event
+/// destination is the alarm topic, and the topic policy that lets SES
+/// publish there (for this account's configuration sets only).
+pub(crate) fn mail_events(b: &mut Builder<'_>, id: PartId, events: &MailEvents) {
+    let own = b.id(id);
+    b.add(id, own, Resource::new("AWS::SES::ConfigurationSet", json!({})));
+    b.add(
+        id,
+        &cfn_event_destination(own),
+        Resource::new(
+            "AWS::SES::ConfigurationSetEventDestination",
+            json!({
+                "ConfigurationSetName": b.r(id),
+                "EventDestination": {
+                    "Name": "bounces-and-complaints",
+                    "Enabled": true,
+                    "MatchingEventTypes": ["bounce", "complaint"],
+                    "SnsDestination": { "TopicARN": b.r(events.topic) },
+                },
+            }),
+        ),
+    );
+    b.add(
+        id,
+        &cfn_topic_policy(own),
+        Resource::new(
+            "AWS::SNS::TopicPolicy",
+            json!({
+                "Topics": [b.r(events.topic)],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Sid": "SesPublishesMailEvents",
+                        "Effect": "Allow",
+                        "Principal": { "Service": "ses.amazonaws.com" },
+                        "Action": "sns:Publish",
+                        "Resource": b.r(events.topic),
+                        "Condition": { "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } } }
+                    }]
+                },
+            }),
+        ),
+    );
 }
 
 /// Why the SMTP user is an IAM user with its own policy.

@@ -140,6 +140,7 @@ fn print(b: &mut Builder<'_>, id: PartId, kind: &PartKind, rules: &BTreeMap<Part
         PartKind::DnsRecord(record) => domain::dns_record(b, id, record),
         PartKind::MailIdentity(identity) => domain::mail_identity(b, id, identity),
         PartKind::SmtpUser(user) => domain::smtp_user(b, id, user),
+        PartKind::MailEvents(events) => domain::mail_events(b, id, events),
     }
 }
 

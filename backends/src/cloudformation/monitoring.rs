@@ -45,6 +45,16 @@ pub(crate) fn key(b: &mut Builder<'_>, id: PartId, key: &Key) {
             "Condition": { "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } } }
         }));
     }
+    if key.ses_publish {
+        statements.push(json!({
+            "Sid": "SesPublishesMailEvents",
+            "Effect": "Allow",
+            "Principal": { "Service": "ses.amazonaws.com" },
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": { "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } } }
+        }));
+    }
     let resource = Resource::new(
         "AWS::KMS::Key",
         json!({

@@ -7,7 +7,8 @@ use hcl::Identifier;
 use hcl::expr::{Expression, ForExpr, FuncCall, Traversal, Variable};
 use mhac_compiler::plan::identity::{certificate_validation, tf_type};
 use mhac_compiler::plan::{
-    Certificate, DnsRecord, HostedZoneLookup, MailIdentity, PartId, PartKind, RecordKind, RecordText, SmtpUser, ZoneRef,
+    Certificate, DnsRecord, HostedZoneLookup, MailEvents, MailIdentity, PartId, PartKind, RecordKind, RecordText,
+    SmtpUser, ZoneRef,
 };
 
 /// A zone's id.
@@ -172,7 +173,11 @@ pub fn dns_record(doc: &mut Doc<'_>, id: PartId, record: &DnsRecord) {
 /// FROM subdomain.
 pub fn mail_identity(doc: &mut Doc<'_>, id: PartId, identity: &MailIdentity) {
     let name = doc.name(id);
-    let res = Res::resource("aws_sesv2_email_identity", name).attr("email_identity", identity.domain.as_str()).block(
+    let mut res = Res::resource("aws_sesv2_email_identity", name).attr("email_identity", identity.domain.as_str());
+    if let Some(events) = identity.events {
+        res = res.attr("configuration_set_name", doc.at(events, "configuration_set_name"));
+    }
+    let res = res.block(
         hcl::Block::builder("dkim_signing_attributes")
             .add_attribute(("next_signing_key_length", "RSA_2048_BIT"))
             .build(),
@@ -186,6 +191,53 @@ pub fn mail_identity(doc: &mut Doc<'_>, id: PartId, identity: &MailIdentity) {
             .attr("email_identity", email_identity)
             .attr("mail_from_domain", identity.mail_from.as_str())
             .attr("behavior_on_mx_failure", "USE_DEFAULT_VALUE"),
+    );
+}
+
+/// Bounce and complaint notifications: a configuration set whose event
+/// destination is the alarm topic, and the topic policy that lets SES
+/// publish there (for this account only).
+pub fn mail_events(doc: &mut Doc<'_>, id: PartId, events: &MailEvents) {
+    let name = doc.name(id);
+    let set = Res::resource("aws_sesv2_configuration_set", name)
+        .attr("configuration_set_name", doc.physical(&["site", "mail"], 64));
+    let set_name = set.at("configuration_set_name");
+    doc.add(id, Area::Site, set);
+    doc.add(
+        id,
+        Area::Site,
+        Res::resource("aws_sesv2_configuration_set_event_destination", name)
+            .attr("configuration_set_name", set_name)
+            .attr("event_destination_name", "bounces-and-complaints")
+            .block(
+                hcl::Block::builder("event_destination")
+                    .add_attribute(("enabled", true))
+                    .add_attribute(("matching_event_types", strings(["BOUNCE", "COMPLAINT"])))
+                    .add_block(
+                        hcl::Block::builder("sns_destination")
+                            .add_attribute(("topic_arn", doc.at(events.topic, "arn")))
+                            .build(),
+                    )
+                    .build(),
+            ),
+    );
+    let statement = tags([
+        ("Sid", Expression::from("SesPublishesMailEvents")),
+        ("Effect", Expression::from("Allow")),
+        ("Principal", tags([("Service", Expression::from("ses.amazonaws.com"))])),
+        ("Action", Expression::from("sns:Publish")),
+        ("Resource", doc.at(events.topic, "arn")),
+        ("Condition", tags([("StringEquals", tags([("aws:SourceAccount", account_id())]))])),
+    ]);
+    let policy = FuncCall::builder("jsonencode")
+        .arg(tags([("Version", Expression::from("2012-10-17")), ("Statement", list([statement]))]))
+        .build();
+    doc.add(
+        id,
+        Area::Site,
+        Res::resource("aws_sns_topic_policy", name)
+            .attr("arn", doc.at(events.topic, "arn"))
+            .attr("policy", Expression::from(policy)),
     );
 }
 

@@ -281,5 +281,6 @@ fn print(doc: &mut Doc<'_>, id: PartId, kind: &PartKind) {
         PartKind::DnsRecord(record) => domain::dns_record(doc, id, record),
         PartKind::MailIdentity(identity) => domain::mail_identity(doc, id, identity),
         PartKind::SmtpUser(user) => domain::smtp_user(doc, id, user),
+        PartKind::MailEvents(events) => domain::mail_events(doc, id, events),
     }
 }

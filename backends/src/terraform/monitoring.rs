@@ -91,6 +91,14 @@ pub fn key(doc: &mut Doc<'_>, id: PartId, key: &Key) {
                 .condition_expr("StringEquals", "aws:SourceAccount", vec![account_id()]),
         );
     }
+    if key.ses_publish {
+        statements.push(
+            Statement::allow("SesPublishesMailEvents", &["kms:Decrypt", "kms:GenerateDataKey*"])
+                .on(everything())
+                .principal("Service", &["ses.amazonaws.com"])
+                .condition_expr("StringEquals", "aws:SourceAccount", vec![account_id()]),
+        );
+    }
     let name = doc.name(id);
     let reason = "this is the policy of a KMS key: its Resource \"*\" means the key itself, and the account's administrators must be able to manage the key";
     let policy = policy_document(key_document(name), &statements)

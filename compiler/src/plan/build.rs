@@ -170,7 +170,12 @@ impl<'m> Builder<'m> {
         let key = self.add(
             both("EncryptionKey", "encryption"),
             self.monitoring_origin(),
-            PartKind::Key(Key { alarms_publish: !model.monitoring.notify.is_empty(), keep }),
+            PartKind::Key(Key {
+                alarms_publish: !model.monitoring.notify.is_empty(),
+                ses_publish: !model.monitoring.notify.is_empty()
+                    && model.site.as_ref().is_some_and(|site| site.email.is_some() && site.domain.is_some()),
+                keep,
+            }),
         );
         self.key = Some(key);
     }
@@ -1302,10 +1307,17 @@ impl<'m> Builder<'m> {
         if let Some(email) = &site.email {
             let mail_at = self.site_origin(email.span);
             let mail_from = format!("bounce.{}", domain.name);
+            let events = self.topic().map(|topic| {
+                self.add(both("SiteMailEvents", "site"), mail_at.clone(), PartKind::MailEvents(MailEvents { topic }))
+            });
             let identity = self.add(
                 both("SiteMailIdentity", "site"),
                 mail_at.clone(),
-                PartKind::MailIdentity(MailIdentity { domain: domain.name.clone(), mail_from: mail_from.clone() }),
+                PartKind::MailIdentity(MailIdentity {
+                    domain: domain.name.clone(),
+                    mail_from: mail_from.clone(),
+                    events,
+                }),
             );
             for index in 1..=3u8 {
                 records.push((
@@ -1378,13 +1390,21 @@ impl<'m> Builder<'m> {
         smtp
     }
 
+    /// The alarm topic, when the source notifies anyone (made on first use:
+    /// the site's mail events go there too).
+    fn topic(&mut self) -> Option<PartId> {
+        if self.topic.is_none() && !self.model.monitoring.notify.is_empty() {
+            let origin = self.monitoring_origin();
+            let topic = self.add(both("AlarmTopic", "notify"), origin, PartKind::Topic(Topic { key: self.key_id() }));
+            self.topic = Some(topic);
+        }
+        self.topic
+    }
+
     fn monitoring(&mut self) {
         let model = self.model;
         let origin = self.monitoring_origin();
-        if !model.monitoring.notify.is_empty() {
-            let topic =
-                self.add(both("AlarmTopic", "notify"), origin.clone(), PartKind::Topic(Topic { key: self.key_id() }));
-            self.topic = Some(topic);
+        if let Some(topic) = self.topic() {
             for (index, email) in model.monitoring.notify.iter().enumerate() {
                 let span = model.monitoring.notify_spans.get(index).copied().unwrap_or(origin.span);
                 self.add(

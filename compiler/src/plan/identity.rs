@@ -247,6 +247,7 @@ pub fn tf_type(kind: &PartKind) -> &'static str {
         PartKind::DnsRecord(_) => "aws_route53_record",
         PartKind::MailIdentity(_) => "aws_sesv2_email_identity",
         PartKind::SmtpUser(_) => "aws_iam_user",
+        PartKind::MailEvents(_) => "aws_sesv2_configuration_set",
     }
 }
 
@@ -268,8 +269,19 @@ pub fn cfn_extras(part: &Part) -> Vec<String> {
         PartKind::InternetGateway(_) | PartKind::VpnGateway(_) => vec![cfn_attachment(own)],
         PartKind::FlowLog(_) => vec![cfn_flow_log_role(own)],
         PartKind::SmtpUser(_) => vec![cfn_access_key(own)],
+        PartKind::MailEvents(_) => vec![cfn_event_destination(own), cfn_topic_policy(own)],
         _ => Vec::new(),
     }
+}
+
+/// The logical ID of a configuration set's event destination.
+pub fn cfn_event_destination(events: &str) -> String {
+    format!("{events}Destination")
+}
+
+/// The logical ID of the topic policy that lets SES publish mail events.
+pub fn cfn_topic_policy(events: &str) -> String {
+    format!("{events}TopicPolicy")
 }
 
 /// The logical ID of an IAM user's access key.
@@ -360,6 +372,10 @@ pub fn tf_extras(plan: &Plan, part: &Part) -> Vec<(&'static str, String)> {
             vec![("aws_iam_user_policy", own.to_string()), ("aws_iam_access_key", own.to_string())]
         }
         PartKind::MailIdentity(_) => vec![("aws_sesv2_email_identity_mail_from_attributes", own.to_string())],
+        PartKind::MailEvents(_) => vec![
+            ("aws_sesv2_configuration_set_event_destination", own.to_string()),
+            ("aws_sns_topic_policy", own.to_string()),
+        ],
         PartKind::Certificate(certificate) => {
             let mut out = vec![("aws_acm_certificate_validation", own.to_string())];
             if certificate.zone.is_some() {

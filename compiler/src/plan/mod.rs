@@ -355,6 +355,8 @@ pub enum PartKind {
     MailIdentity(MailIdentity),
     /// The IAM user whose access key is the site's SES SMTP credentials.
     SmtpUser(SmtpUser),
+    /// SES bounce and complaint notifications to the alarm topic.
+    MailEvents(MailEvents),
 }
 
 impl PartKind {
@@ -413,7 +415,8 @@ impl PartKind {
             | PartKind::HostedZoneLookup(_)
             | PartKind::DnsRecord(_)
             | PartKind::MailIdentity(_)
-            | PartKind::SmtpUser(_) => false,
+            | PartKind::SmtpUser(_)
+            | PartKind::MailEvents(_) => false,
         }
     }
 }
@@ -434,6 +437,9 @@ pub enum Keep {
 pub struct Key {
     /// Whether the alarm topic exists (CloudWatch may then use the key).
     pub alarms_publish: bool,
+    /// Whether SES publishes the site's mail events to it (SES may then
+    /// use the key).
+    pub ses_publish: bool,
     /// Kept on delete (production).
     pub keep: Keep,
 }
@@ -1546,6 +1552,18 @@ pub struct MailIdentity {
     pub domain: String,
     /// `bounce.moodle.example.edu`.
     pub mail_from: String,
+    /// Its default configuration set, which sends bounce and complaint
+    /// notifications to the alarm topic ([`MailEvents`]).
+    pub events: Option<PartId>,
+}
+
+/// SES's bounce and complaint notifications for the site's mail: a
+/// configuration set whose event destination is the alarm topic, and the
+/// topic policy that lets SES publish there (the key lets it encrypt).
+#[derive(Clone, Debug)]
+pub struct MailEvents {
+    /// The alarm topic.
+    pub topic: PartId,
 }
 
 /// The IAM user SES SMTP authenticates: it may send from the site's
