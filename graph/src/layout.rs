@@ -24,7 +24,7 @@
 //! contains the other (a frame and its nodes); every box of a component is
 //! inside its zone columns and its tier row; every arrow starts on the box
 //! it comes from and ends on the box it goes to; no arrow crosses a box it
-//! does not connect.
+//! does not connect; every arrow's label lies on the canvas.
 
 use crate::scene::{FlowKind, Item, Kind, Place, Scene};
 use crate::text;
@@ -738,6 +738,10 @@ impl<'s> Builder<'s> {
             routes.push((from, to, points, flow));
         }
         // Labels once every arrow is routed, so that they avoid all lines.
+        // They stay inside the canvas's margin: an arrow on the outermost
+        // track of a bus runs close to the edge, and a label beside it on
+        // the outer side would hang off the picture.
+        let bounds = Rect::new(MARGIN, MARGIN, self.width - 2 * MARGIN, self.height - 2 * MARGIN);
         let segments: Vec<(Point, Point)> =
             routes.iter().flat_map(|(_, _, points, _)| points.windows(2).map(|pair| (pair[0], pair[1]))).collect();
         let mut labels: Vec<Rect> = Vec::new();
@@ -747,11 +751,16 @@ impl<'s> Builder<'s> {
             } else {
                 let own: Vec<(Point, Point)> = points.windows(2).map(|pair| (pair[0], pair[1])).collect();
                 let others: Vec<(Point, Point)> = segments.iter().filter(|s| !own.contains(s)).copied().collect();
-                let placed = place_label(&points, &flow.label, &obstacles, &labels, &others);
+                let placed = place_label(&points, &flow.label, bounds, &obstacles, &labels, &others);
                 labels.push(placed);
                 Some(placed)
             };
             self.arrows.push(Arrow { from, to, points, label: flow.label.clone(), label_rect, kind: flow.kind });
+        }
+        // A label wider than the canvas (a long list of ports) widens it.
+        for label in &labels {
+            self.width = self.width.max(label.right() + MARGIN);
+            self.height = self.height.max(label.bottom() + MARGIN);
         }
         // Primary → standby: a short horizontal link inside the frame.
         for (index, item) in scene.items.iter().enumerate() {
@@ -796,10 +805,14 @@ fn fallback(from: Rect, to: Rect) -> Vec<Point> {
 
 /// Place an arrow's label next to one of its segments, clear of boxes,
 /// frame labels and earlier labels, and if possible of other arrows: beside
-/// the last segment first (near the arrowhead), then earlier ones.
+/// the last segment first (near the arrowhead), then earlier ones. The
+/// label lies inside `bounds` (unless it is wider or taller than `bounds`,
+/// then it starts at its left or top edge): a spot beside a segment that
+/// would leave `bounds` is moved inside it and tried after the others.
 fn place_label(
     points: &[Point],
     label: &str,
+    bounds: Rect,
     obstacles: &[Rect],
     placed: &[Rect],
     segments: &[(Point, Point)],
@@ -832,6 +845,13 @@ fn place_label(
             }
         }
     }
+    // Inside the bounds first, in order; then the others moved inside.
+    let (mut candidates, outside): (Vec<Rect>, Vec<Rect>) = candidates.into_iter().partition(|c| bounds.contains(*c));
+    for moved in outside.into_iter().map(|c| move_inside(c, bounds)) {
+        if !candidates.contains(&moved) {
+            candidates.push(moved);
+        }
+    }
     let clear = |rect: Rect| {
         let grown = rect.inflate(2);
         !obstacles.iter().any(|o| o.overlaps(grown)) && !placed.iter().any(|p| p.overlaps(grown))
@@ -845,8 +865,16 @@ fn place_label(
         .copied()
         .unwrap_or_else(|| {
             let a = points.first().copied().unwrap_or_default();
-            Rect::new(a.x + 4, a.y + 4, w, h)
+            move_inside(Rect::new(a.x + 4, a.y + 4, w, h), bounds)
         })
+}
+
+/// `rect` moved the least distance to lie inside `bounds`; if it is wider
+/// (or taller) than `bounds`, its left (or top) edge is on theirs.
+fn move_inside(rect: Rect, bounds: Rect) -> Rect {
+    let x = rect.x.min(bounds.right() - rect.w).max(bounds.x);
+    let y = rect.y.min(bounds.bottom() - rect.h).max(bounds.y);
+    Rect { x, y, ..rect }
 }
 
 /// Directions of travel on the grid.
@@ -1074,4 +1102,39 @@ fn simplify(points: Vec<Point>) -> Vec<Point> {
         out.push(point);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An arrow down a track just inside the canvas's left margin (the
+    /// outermost track of the left bus): the spot left of it would hang off
+    /// the canvas, so the label goes right of it, inside the bounds.
+    #[test]
+    fn a_label_beside_a_track_at_the_edge_stays_inside_the_bounds() {
+        let bounds = Rect::new(MARGIN, MARGIN, 1000, 2000);
+        let points =
+            [Point { x: 168, y: 1600 }, Point { x: 64, y: 1600 }, Point { x: 64, y: 800 }, Point { x: 168, y: 800 }];
+        let label = place_label(&points, "https 443, tcp 8003", bounds, &[], &[], &[]);
+        assert!(bounds.contains(label), "{label:?}");
+        // A box right of the track and a label near the arrowhead: still inside.
+        let obstacles = [Rect::new(70, 780, 200, 60)];
+        let label = place_label(&points, "https 443, tcp 8003", bounds, &obstacles, &[], &[]);
+        assert!(bounds.contains(label), "{label:?}");
+        assert!(!obstacles[0].overlaps(label), "{label:?}");
+    }
+
+    /// With no spot beside any segment, the label is still moved inside;
+    /// one wider than the bounds starts at their left edge.
+    #[test]
+    fn a_label_without_a_spot_is_moved_inside_the_bounds() {
+        let bounds = Rect::new(MARGIN, MARGIN, 300, 300);
+        let points = [Point { x: 30, y: 30 }, Point { x: 30, y: 34 }];
+        let label = place_label(&points, "https 443", bounds, &[], &[], &[]);
+        assert!(bounds.contains(label), "{label:?}");
+        let wide = move_inside(Rect::new(-50, 400, 500, LABEL_H), bounds);
+        assert_eq!((wide.x, wide.bottom()), (bounds.x, bounds.bottom()));
+        assert_eq!(move_inside(Rect::new(40, 40, 10, 10), bounds), Rect::new(40, 40, 10, 10));
+    }
 }
