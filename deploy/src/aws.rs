@@ -5,7 +5,8 @@
 use crate::plan::Deployed;
 use aws_config::BehaviorVersion;
 use aws_sdk_cloudformation::Client;
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cloudformation::error::ProvideErrorMetadata;
+use aws_sdk_cloudformation::operation::RequestId;
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, TemplateStage};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -16,12 +17,13 @@ use std::time::Duration;
 /// request (larger templates must be uploaded to S3 first).
 pub const MAX_TEMPLATE_BODY: usize = 51_200;
 
-/// An error talking to AWS, as one readable message.
+/// An error talking to AWS, as one readable sentence: the operation, the
+/// service's error code and message, and the request id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
     /// The service's error code, when it sent one.
     pub code: Option<String>,
-    /// What went wrong.
+    /// What went wrong: one line.
     pub message: String,
 }
 
@@ -31,33 +33,93 @@ impl fmt::Display for Error {
     }
 }
 
+/// The SDK's error of any service (every AWS SDK crate re-exports the same
+/// smithy type).
+pub type SdkError<E> = aws_sdk_cloudformation::error::SdkError<E>;
+
 impl Error {
     /// An error with a message only.
     pub fn msg(message: impl Into<String>) -> Error {
         Error { code: None, message: message.into() }
     }
 
-    fn from_sdk<E>(call: &str, error: aws_sdk_cloudformation::error::SdkError<E>) -> Error
+    /// The one formatter of every SDK error: `Operation failed: Code:
+    /// message (request id ID)`. A service error without a code or message
+    /// says the HTTP status instead; an error that never reached the
+    /// service (no connection, a timeout) says why in one line, its causes
+    /// joined, never the SDK's debug structure.
+    pub fn from_sdk<E>(operation: &str, error: SdkError<E>) -> Error
     where
         E: std::error::Error + ProvideErrorMetadata + 'static,
     {
-        match error.as_service_error() {
-            Some(service) if service.code().is_some() || service.message().is_some() => Error {
-                code: service.code().map(str::to_string),
-                message: format!(
-                    "{call} failed: {}{}",
-                    service.code().map(|c| format!("{c}: ")).unwrap_or_default(),
-                    service.message().unwrap_or("(no message)")
-                ),
+        let request_id = error
+            .as_service_error()
+            .and_then(|service| service.meta().request_id())
+            .or_else(|| error.request_id())
+            .map(str::to_string);
+        let status = error.raw_response().map(|response| response.status().as_u16());
+        let (code, message) = match error.as_service_error() {
+            Some(service) => (service.code().map(str::to_string), service.message().map(str::to_string)),
+            None => (None, None),
+        };
+        Error::sentence(operation, code, message, status, request_id, || causes(&error))
+    }
+
+    /// Assemble the sentence from its parts; `causes` is asked only when
+    /// the service gave neither a code nor a message.
+    fn sentence(
+        operation: &str,
+        code: Option<String>,
+        message: Option<String>,
+        status: Option<u16>,
+        request_id: Option<String>,
+        causes: impl FnOnce() -> String,
+    ) -> Error {
+        let what = match (&code, &message) {
+            (Some(code), Some(message)) => format!("{code}: {}", one_line(message)),
+            (Some(code), None) => code.clone(),
+            (None, Some(message)) => one_line(message),
+            (None, None) => match status {
+                Some(status) => format!("the service answered HTTP {status} without an error code"),
+                None => causes(),
             },
-            _ => Error { code: None, message: format!("{call} failed: {}", DisplayErrorContext(&error)) },
-        }
+        };
+        let id = request_id.map(|id| format!(" (request id {id})")).unwrap_or_default();
+        Error { code, message: format!("{operation} failed: {what}{id}") }
     }
 
     /// Whether the error says the stack does not exist.
     fn is_missing_stack(&self) -> bool {
         self.code.as_deref() == Some("ValidationError") && self.message.contains("does not exist")
     }
+
+    /// Whether the service refused the call for lack of permission
+    /// (`AccessDenied`, `AccessDeniedException`, `UnauthorizedOperation`,
+    /// `AuthorizationError`).
+    pub fn is_access_denied(&self) -> bool {
+        self.code.as_deref().is_some_and(|code| {
+            code.starts_with("AccessDenied") || code == "UnauthorizedOperation" || code.starts_with("Authorization")
+        })
+    }
+}
+
+/// Text on one line: line breaks and runs of spaces become one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An error and its sources, each said once, joined with `: `.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(error) = current {
+        let text = one_line(&error.to_string());
+        if !text.is_empty() && !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        current = error.source();
+    }
+    if parts.is_empty() { "no answer from the service".to_string() } else { parts.join(": ") }
 }
 
 /// How to reach AWS.
@@ -71,11 +133,11 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
 }
 
-/// A CloudFormation client from the default credential chain and the given
+/// The SDK configuration from the default credential chain and the given
 /// options. `region` is the source's region, used when `--region` is not
 /// given; without either, the SDK's own region chain (environment, profile)
 /// decides.
-pub async fn client(options: &AwsOptions, region: Option<&str>) -> Client {
+pub async fn sdk_config(options: &AwsOptions, region: Option<&str>) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
@@ -86,7 +148,92 @@ pub async fn client(options: &AwsOptions, region: Option<&str>) -> Client {
     if let Some(endpoint) = &options.endpoint_url {
         loader = loader.endpoint_url(endpoint);
     }
-    Client::new(&loader.load().await)
+    loader.load().await
+}
+
+/// A CloudFormation client from the default credential chain and the given
+/// options (see [`sdk_config`]).
+pub async fn client(options: &AwsOptions, region: Option<&str>) -> Client {
+    Client::new(&sdk_config(options, region).await)
+}
+
+/// Every client of one run, from one SDK configuration: CloudFormation, and
+/// the services preflight and staging ask.
+#[derive(Clone, Debug)]
+pub struct Aws {
+    /// The configuration every client is made from.
+    pub config: aws_config::SdkConfig,
+    /// CloudFormation.
+    pub cloudformation: Client,
+}
+
+impl Aws {
+    /// Clients for `options`, in the source's `region` unless `--region`
+    /// says otherwise.
+    pub async fn connect(options: &AwsOptions, region: Option<&str>) -> Aws {
+        let config = sdk_config(options, region).await;
+        let cloudformation = Client::new(&config);
+        Aws { config, cloudformation }
+    }
+
+    /// The region the clients talk to.
+    pub fn region(&self) -> String {
+        self.config.region().map_or_else(|| "(no region)".to_string(), |r| r.to_string())
+    }
+
+    /// Whether the clients talk to another endpoint than AWS's (a local
+    /// emulator): S3 is then addressed by path, not by host name.
+    pub fn custom_endpoint(&self) -> bool {
+        self.config.endpoint_url().is_some()
+    }
+
+    /// EC2.
+    pub fn ec2(&self) -> aws_sdk_ec2::Client {
+        aws_sdk_ec2::Client::new(&self.config)
+    }
+
+    /// RDS.
+    pub fn rds(&self) -> aws_sdk_rds::Client {
+        aws_sdk_rds::Client::new(&self.config)
+    }
+
+    /// ElastiCache.
+    pub fn elasticache(&self) -> aws_sdk_elasticache::Client {
+        aws_sdk_elasticache::Client::new(&self.config)
+    }
+
+    /// ACM, in `region` (a certificate lives in one region).
+    pub fn acm(&self, region: &str) -> aws_sdk_acm::Client {
+        let config = aws_sdk_acm::config::Builder::from(&self.config).region(aws_config::Region::new(region.to_string()));
+        aws_sdk_acm::Client::from_conf(config.build())
+    }
+
+    /// Shield (a global service, answered in us-east-1).
+    pub fn shield(&self) -> aws_sdk_shield::Client {
+        let config = aws_sdk_shield::config::Builder::from(&self.config).region(aws_config::Region::new("us-east-1"));
+        aws_sdk_shield::Client::from_conf(config.build())
+    }
+
+    /// SSM.
+    pub fn ssm(&self) -> aws_sdk_ssm::Client {
+        aws_sdk_ssm::Client::new(&self.config)
+    }
+
+    /// STS.
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.config)
+    }
+
+    /// Service Quotas.
+    pub fn service_quotas(&self) -> aws_sdk_servicequotas::Client {
+        aws_sdk_servicequotas::Client::new(&self.config)
+    }
+
+    /// S3; by path (`endpoint/bucket/key`) on a custom endpoint.
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::from(&self.config).force_path_style(self.custom_endpoint());
+        aws_sdk_s3::Client::from_conf(config.build())
+    }
 }
 
 /// The region a client talks to.
@@ -477,6 +624,29 @@ mod tests {
         assert_eq!(b.next_delay(), Duration::from_millis(300));
         b.reset();
         assert_eq!(b.next_delay(), Duration::from_millis(100));
+    }
+
+    #[test]
+    fn errors_are_one_sentence() {
+        let e = Error::sentence(
+            "UpdateTerminationProtection",
+            Some("ValidationError".into()),
+            Some("Stack x\n  does not exist".into()),
+            Some(400),
+            Some("abc-123".into()),
+            || unreachable!(),
+        );
+        assert_eq!(
+            e.message,
+            "UpdateTerminationProtection failed: ValidationError: Stack x does not exist (request id abc-123)"
+        );
+        let e = Error::sentence("GetTemplate", None, None, Some(404), None, || unreachable!());
+        assert_eq!(e.message, "GetTemplate failed: the service answered HTTP 404 without an error code");
+        let e = Error::sentence("DescribeStacks", None, None, None, None, || "dispatch failure: connection refused".into());
+        assert_eq!(e.message, "DescribeStacks failed: dispatch failure: connection refused");
+        assert!(!e.message.contains('\n'));
+        let denied = Error::sentence("DescribeImages", Some("UnauthorizedOperation".into()), None, None, None, String::new);
+        assert!(denied.is_access_denied());
     }
 
     #[test]
