@@ -39,6 +39,7 @@ pub const TOP_LEVEL_KEYWORDS: &[&str] = &[
     "cache",
     "object_storage",
     "monitoring",
+    "site",
     "state",
 ];
 
