@@ -19,6 +19,7 @@ mod data;
 mod edge;
 mod intrinsics;
 mod monitoring;
+pub mod nested;
 mod network;
 mod security;
 mod validate;
