@@ -312,7 +312,8 @@ impl Answers {
 /// (`arn:aws:acm:us-east-1:111122223333:certificate/...`).
 pub fn arn_region(arn: &str) -> Option<&str> {
     let mut fields = arn.split(':');
-    let (Some("arn"), Some(_), Some("acm"), Some(region)) = (fields.next(), fields.next(), fields.next(), fields.next())
+    let (Some("arn"), Some(_), Some("acm"), Some(region)) =
+        (fields.next(), fields.next(), fields.next(), fields.next())
     else {
         return None;
     };
@@ -341,9 +342,7 @@ fn wwwroot_host(wwwroot: &str) -> Option<&str> {
 /// nested block `nested` when given.
 fn attribute_span(file: &ast::File, kind: &str, label: &str, nested: Option<&str>, key: &str) -> Option<Span> {
     let block = file.items.iter().find_map(|item| match item {
-        ast::Item::Block(block)
-            if block.kind.text == kind && block.label.as_ref().is_some_and(|l| l.text == label) =>
-        {
+        ast::Item::Block(block) if block.kind.text == kind && block.label.as_ref().is_some_and(|l| l.text == label) => {
             Some(block)
         }
         _ => None,
@@ -361,9 +360,7 @@ fn attribute_span(file: &ast::File, kind: &str, label: &str, nested: Option<&str
 /// The head span (kind and label) of the top-level block `kind label`.
 fn block_head(file: &ast::File, kind: &str, label: &str) -> Option<Span> {
     file.items.iter().find_map(|item| match item {
-        ast::Item::Block(block)
-            if block.kind.text == kind && block.label.as_ref().is_some_and(|l| l.text == label) =>
-        {
+        ast::Item::Block(block) if block.kind.text == kind && block.label.as_ref().is_some_and(|l| l.text == label) => {
             Some(block.head_span())
         }
         _ => None,
@@ -424,10 +421,9 @@ pub fn questions(model: &Model, plan: &Plan, file: &ast::File, params: &BTreeMap
                 let ListenerProtocol::Https { certificate, .. } = &listener.protocol else { continue };
                 let (arn, param) = match certificate {
                     Text::Literal(arn) => (Some(arn.clone()), None),
-                    Text::Param(index) => (
-                        param_value(*index),
-                        plan.params.get(*index).map(|p| (p.name.clone(), p.span)),
-                    ),
+                    Text::Param(index) => {
+                        (param_value(*index), plan.params.get(*index).map(|p| (p.name.clone(), p.span)))
+                    }
                 };
                 let Some(arn) = arn else { continue };
                 let span = attribute_span(file, "load_balancer", &origin.name, Some("https"), "certificate")
@@ -445,8 +441,8 @@ pub fn questions(model: &Model, plan: &Plan, file: &ast::File, params: &BTreeMap
                 questions.shield_advanced.push((shield.name.clone(), span));
             }
             PartKind::LaunchTemplate(template) => {
-                let type_span = attribute_span(file, "app_servers", &template.app, None, "instance_type")
-                    .unwrap_or(origin.span);
+                let type_span =
+                    attribute_span(file, "app_servers", &template.app, None, "instance_type").unwrap_or(origin.span);
                 questions.instance_types.push(InstanceQuestion {
                     instance_type: template.instance_type.clone(),
                     app: template.app.clone(),
@@ -458,9 +454,8 @@ pub fn questions(model: &Model, plan: &Plan, file: &ast::File, params: &BTreeMap
                         _ => None,
                     },
                     ImageSource::Ami(id) => Some(ImageRef::Ami(id.clone())),
-                    ImageSource::Param(index) => param_value(*index).map(|value| {
-                        if value.starts_with('/') { ImageRef::Ssm(value) } else { ImageRef::Ami(value) }
-                    }),
+                    ImageSource::Param(index) => param_value(*index)
+                        .map(|value| if value.starts_with('/') { ImageRef::Ssm(value) } else { ImageRef::Ami(value) }),
                 };
                 if let Some(image) = image {
                     questions.images.push(ImageQuestion {
@@ -581,7 +576,8 @@ pub fn findings(questions: &Questions, answers: &Answers) -> Vec<Diagnostic> {
     }
     for question in &questions.instance_types {
         let what = format!("where instance type {} is offered", question.instance_type);
-        let Some(offered) = known(answers.instance_offerings.get(&question.instance_type), question.span, &what, &mut out)
+        let Some(offered) =
+            known(answers.instance_offerings.get(&question.instance_type), question.span, &what, &mut out)
         else {
             continue;
         };
@@ -730,7 +726,8 @@ fn images(questions: &Questions, answers: &Answers, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let Some(wanted) = aws::architecture(&question.instance_type) else { continue };
-        if image.architecture != wanted.as_str() && !(wanted == Architecture::Mac && image.architecture.contains("mac")) {
+        if image.architecture != wanted.as_str() && !(wanted == Architecture::Mac && image.architecture.contains("mac"))
+        {
             out.push(
                 Diagnostic::new(
                     Code::ImageArchitecture,

@@ -119,9 +119,7 @@ fn scripted_account(questions: &Questions) -> Answers {
             ImageRef::Ssm(path) if path.contains("missing") => Fact::Known(None),
             ImageRef::Ssm(path) => Fact::Known(Some(Image {
                 id: "ami-0123456789abcdef0".to_string(),
-                architecture: mhac_compiler::aws::image_architecture(path)
-                    .map_or("x86_64", |a| a.as_str())
-                    .to_string(),
+                architecture: mhac_compiler::aws::image_architecture(path).map_or("x86_64", |a| a.as_str()).to_string(),
             })),
             ImageRef::Ami(id) if id == "ami-00000000000000000" => Fact::Known(None),
             ImageRef::Ami(id) => Fact::Known(Some(Image {
@@ -137,7 +135,9 @@ fn scripted_account(questions: &Questions) -> Answers {
             (Quota::Vpcs, _) => 1,
             _ => 0,
         };
-        answers.quotas.insert(key.clone(), Fact::Known(QuotaUse { limit: key.quota.default_limit(), assumed: false, used }));
+        answers
+            .quotas
+            .insert(key.clone(), Fact::Known(QuotaUse { limit: key.quota.default_limit(), assumed: false, used }));
     }
     answers
 }

@@ -97,7 +97,10 @@ impl Area {
     }
 
     fn from_child(logical_id: &str) -> Option<Area> {
-        Area::ALL.iter().copied().find(|a| logical_id.starts_with(a.title()) && logical_id[a.title().len()..].starts_with("Stack"))
+        Area::ALL
+            .iter()
+            .copied()
+            .find(|a| logical_id.starts_with(a.title()) && logical_id[a.title().len()..].starts_with("Stack"))
     }
 }
 
@@ -218,7 +221,9 @@ fn references(value: &Value, out: &mut BTreeSet<Reference>) {
                 }
                 match map.get("Fn::GetAtt") {
                     Some(Value::Array(parts)) => {
-                        if let (Some(Value::String(name)), Some(Value::String(attribute))) = (parts.first(), parts.get(1)) {
+                        if let (Some(Value::String(name)), Some(Value::String(attribute))) =
+                            (parts.first(), parts.get(1))
+                        {
                             out.insert(Reference::GetAtt(name.clone(), attribute.clone()));
                         }
                         return;
@@ -235,8 +240,11 @@ fn references(value: &Value, out: &mut BTreeSet<Reference>) {
                         return;
                     }
                     Some(Value::Array(parts)) => {
-                        let local: BTreeSet<String> =
-                            parts.get(1).and_then(Value::as_object).map(|v| v.keys().cloned().collect()).unwrap_or_default();
+                        let local: BTreeSet<String> = parts
+                            .get(1)
+                            .and_then(Value::as_object)
+                            .map(|v| v.keys().cloned().collect())
+                            .unwrap_or_default();
                         if let Some(Value::String(text)) = parts.first() {
                             out.extend(sub_names(text, &local).iter().map(|n| reference_of(n)));
                         }
@@ -294,7 +302,9 @@ fn rewrite(value: &Value, rename: &dyn Fn(&Reference) -> Option<String>) -> Valu
                 }
                 let getatt = match map.get("Fn::GetAtt") {
                     Some(Value::Array(parts)) => match (parts.first(), parts.get(1)) {
-                        (Some(Value::String(n)), Some(Value::String(a))) => Some(Reference::GetAtt(n.clone(), a.clone())),
+                        (Some(Value::String(n)), Some(Value::String(a))) => {
+                            Some(Reference::GetAtt(n.clone(), a.clone()))
+                        }
                         _ => None,
                     },
                     Some(Value::String(dotted)) => Some(reference_of(dotted)),
@@ -311,8 +321,11 @@ fn rewrite(value: &Value, rename: &dyn Fn(&Reference) -> Option<String>) -> Valu
                         return json!({ "Fn::Sub": rewrite_sub(text, &BTreeSet::new(), rename) });
                     }
                     Some(Value::Array(parts)) => {
-                        let local: BTreeSet<String> =
-                            parts.get(1).and_then(Value::as_object).map(|v| v.keys().cloned().collect()).unwrap_or_default();
+                        let local: BTreeSet<String> = parts
+                            .get(1)
+                            .and_then(Value::as_object)
+                            .map(|v| v.keys().cloned().collect())
+                            .unwrap_or_default();
                         let mut out: Vec<Value> = parts.iter().map(|p| rewrite(p, rename)).collect();
                         if let Some(Value::String(text)) = parts.first() {
                             out[0] = Value::String(rewrite_sub(text, &local, rename));
@@ -386,8 +399,11 @@ fn restore(value: &Value, imports: &BTreeMap<String, Value>) -> Value {
                 match map.get("Fn::Sub") {
                     Some(Value::String(text)) => return json!({ "Fn::Sub": sub(text, &BTreeSet::new()) }),
                     Some(Value::Array(parts)) => {
-                        let local: BTreeSet<String> =
-                            parts.get(1).and_then(Value::as_object).map(|v| v.keys().cloned().collect()).unwrap_or_default();
+                        let local: BTreeSet<String> = parts
+                            .get(1)
+                            .and_then(Value::as_object)
+                            .map(|v| v.keys().cloned().collect())
+                            .unwrap_or_default();
                         let mut out: Vec<Value> = parts.iter().map(|p| restore(p, imports)).collect();
                         if let Some(Value::String(text)) = parts.first() {
                             out[0] = Value::String(sub(text, &local));
@@ -522,7 +538,8 @@ pub fn split(template: &Value, previous: &BTreeMap<String, String>) -> Result<Ne
     let order = graph.topological()?;
 
     // Areas: a resource goes with the latest area it refers to.
-    let mut areas: Vec<Area> = graph.resources.iter().map(|r| area(r.get("Type").and_then(Value::as_str).unwrap_or(""))).collect();
+    let mut areas: Vec<Area> =
+        graph.resources.iter().map(|r| area(r.get("Type").and_then(Value::as_str).unwrap_or(""))).collect();
     for &i in &order {
         let latest = graph.deps[i].iter().map(|&d| areas[d]).max();
         if let Some(latest) = latest.filter(|l| *l > areas[i]) {
@@ -568,7 +585,8 @@ pub fn split(template: &Value, previous: &BTreeMap<String, String>) -> Result<Ne
                 .collect()
         })
         .collect();
-    let bytes: Vec<usize> = graph.resources.iter().map(|r| serde_json::to_string(r).map_or(0, |t| t.len()) + 32).collect();
+    let bytes: Vec<usize> =
+        graph.resources.iter().map(|r| serde_json::to_string(r).map_or(0, |t| t.len()) + 32).collect();
 
     // Units: connected resources of one area.
     let mut parent_of: Vec<usize> = (0..n).collect();
@@ -631,7 +649,14 @@ pub fn split(template: &Value, previous: &BTreeMap<String, String>) -> Result<Ne
                 match bins.iter_mut().find(|b| b.name == name) {
                     Some(bin) => bin.add(unit),
                     None => {
-                        let mut bin = Bin { name, area: area_now, members: Vec::new(), bytes: 0, inputs: BTreeSet::new(), exports: BTreeSet::new() };
+                        let mut bin = Bin {
+                            name,
+                            area: area_now,
+                            members: Vec::new(),
+                            bytes: 0,
+                            inputs: BTreeSet::new(),
+                            exports: BTreeSet::new(),
+                        };
                         bin.add(unit);
                         bins.push(bin);
                     }
@@ -647,13 +672,16 @@ pub fn split(template: &Value, previous: &BTreeMap<String, String>) -> Result<Ne
             let mut pieces: Vec<Unit> = Vec::new();
             let mut piece = Unit::default();
             for &m in &unit.members {
-                let single = Unit {
-                    members: vec![m],
-                    bytes: bytes[m],
-                    inputs: inputs[m].clone(),
-                    exports: exports[m].clone(),
+                let single =
+                    Unit { members: vec![m], bytes: bytes[m], inputs: inputs[m].clone(), exports: exports[m].clone() };
+                let probe = Bin {
+                    name: String::new(),
+                    area: area_now,
+                    members: piece.members.clone(),
+                    bytes: piece.bytes,
+                    inputs: piece.inputs.clone(),
+                    exports: piece.exports.clone(),
                 };
-                let probe = Bin { name: String::new(), area: area_now, members: piece.members.clone(), bytes: piece.bytes, inputs: piece.inputs.clone(), exports: piece.exports.clone() };
                 if !piece.members.is_empty() && !probe.fits(&single) {
                     pieces.push(std::mem::take(&mut piece));
                 }
@@ -666,7 +694,14 @@ pub fn split(template: &Value, previous: &BTreeMap<String, String>) -> Result<Ne
             for piece in pieces {
                 let taken: BTreeSet<&String> = bins.iter().map(|b| &b.name).collect();
                 let number = (1..).find(|k| !taken.contains(&child_name(area_now, *k))).unwrap_or(1);
-                let mut bin = Bin { name: child_name(area_now, number), area: area_now, members: Vec::new(), bytes: 0, inputs: BTreeSet::new(), exports: BTreeSet::new() };
+                let mut bin = Bin {
+                    name: child_name(area_now, number),
+                    area: area_now,
+                    members: Vec::new(),
+                    bytes: 0,
+                    inputs: BTreeSet::new(),
+                    exports: BTreeSet::new(),
+                };
                 bin.add(&piece);
                 bins.push(bin);
             }
@@ -747,7 +782,9 @@ pub fn split(template: &Value, previous: &BTreeMap<String, String>) -> Result<Ne
             // DependsOn another child's resource: the child stacks depend.
             let depends = depends_on(resource);
             if !depends.is_empty() {
-                let (kept, lost): (Vec<String>, Vec<String>) = depends.into_iter().partition(|d| own.contains(d.as_str()) || !graph.index.contains_key(d.as_str()));
+                let (kept, lost): (Vec<String>, Vec<String>) = depends
+                    .into_iter()
+                    .partition(|d| own.contains(d.as_str()) || !graph.index.contains_key(d.as_str()));
                 for d in &lost {
                     if let Some(&source) = graph.index.get(d.as_str()).and_then(|t| child_of.get(t)) {
                         parent_depends[b].insert(source);
@@ -845,7 +882,9 @@ pub fn split(template: &Value, previous: &BTreeMap<String, String>) -> Result<Ne
             .iter()
             .filter(|&&s| {
                 // Dependencies the parameters already imply need no DependsOn.
-                !passed.values().any(|v| v.pointer("/Fn::GetAtt/0").and_then(Value::as_str) == Some(bins[s].name.as_str()))
+                !passed
+                    .values()
+                    .any(|v| v.pointer("/Fn::GetAtt/0").and_then(Value::as_str) == Some(bins[s].name.as_str()))
             })
             .map(|&s| bins[s].name.clone())
             .collect();
@@ -972,10 +1011,15 @@ pub fn join(parent: &Value, children: &BTreeMap<String, Value>) -> Result<Value,
     for name in &names {
         let child = children.get(name).ok_or_else(|| format!("the template of child stack {name} is missing"))?;
         let meta = child.pointer(&format!("/Metadata/{key}")).cloned().unwrap_or(Value::Null);
-        let imports: BTreeMap<String, Value> =
-            meta.get("Imports").and_then(Value::as_object).map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+        let imports: BTreeMap<String, Value> = meta
+            .get("Imports")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
         let lost = meta.get("DependsOn").and_then(Value::as_object).cloned().unwrap_or_default();
-        for local in meta.get("LocalParameters").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+        for local in
+            meta.get("LocalParameters").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+        {
             if let Some(definition) = child.pointer(&format!("/Parameters/{local}")) {
                 parameters.insert(local.to_string(), definition.clone());
             }
@@ -988,7 +1032,8 @@ pub fn join(parent: &Value, children: &BTreeMap<String, Value>) -> Result<Value,
             }
             resources.insert(id.clone(), restored);
         }
-        outputs_by_child.insert(name.clone(), child.get("Outputs").and_then(Value::as_object).cloned().unwrap_or_default());
+        outputs_by_child
+            .insert(name.clone(), child.get("Outputs").and_then(Value::as_object).cloned().unwrap_or_default());
     }
     if !metadata.is_empty() {
         out.insert("Metadata".into(), Value::Object(metadata));
@@ -1027,13 +1072,20 @@ mod tests {
         // each: enough to split.
         let mut resources = Map::new();
         resources.insert("Key".into(), json!({ "Type": "AWS::KMS::Key", "Properties": {} }));
-        resources.insert("Vpc".into(), json!({ "Type": "AWS::EC2::VPC", "Properties": { "CidrBlock": "10.0.0.0/16" } }));
-        resources.insert("Web".into(), json!({ "Type": "AWS::EC2::SecurityGroup", "Properties": { "VpcId": { "Ref": "Vpc" } } }));
+        resources
+            .insert("Vpc".into(), json!({ "Type": "AWS::EC2::VPC", "Properties": { "CidrBlock": "10.0.0.0/16" } }));
+        resources.insert(
+            "Web".into(),
+            json!({ "Type": "AWS::EC2::SecurityGroup", "Properties": { "VpcId": { "Ref": "Vpc" } } }),
+        );
         resources.insert("Logs".into(), json!({ "Type": "AWS::Logs::LogGroup", "Properties": {
             "KmsKeyId": { "Fn::GetAtt": ["Key", "Arn"] }, "LogGroupName": { "Fn::Sub": "/mhac/${AWS::StackName}/app" } } }));
         for i in 0..300 {
-            resources.insert(format!("Lb{i}"), json!({ "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {
-                "SecurityGroups": [{ "Fn::GetAtt": ["Web", "GroupId"] }] } }));
+            resources.insert(
+                format!("Lb{i}"),
+                json!({ "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {
+                "SecurityGroups": [{ "Fn::GetAtt": ["Web", "GroupId"] }] } }),
+            );
             resources.insert(format!("Tg{i}"), json!({ "Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": { "VpcId": { "Ref": "Vpc" } } }));
             resources.insert(format!("Listener{i}"), json!({ "Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {
                 "LoadBalancerArn": { "Ref": format!("Lb{i}") }, "DefaultActions": [{ "TargetGroupArn": { "Ref": format!("Tg{i}") } }] } }));
@@ -1044,7 +1096,10 @@ mod tests {
         let mut parameters = Map::new();
         parameters.insert("Cert".into(), json!({ "Type": "String" }));
         for i in 0..300 {
-            parameters.insert(format!("Image{i}"), json!({ "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", "Default": "/aws/x" }));
+            parameters.insert(
+                format!("Image{i}"),
+                json!({ "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", "Default": "/aws/x" }),
+            );
         }
         json!({ "AWSTemplateFormatVersion": "2010-09-09", "Description": "d", "Parameters": parameters, "Resources": resources,
             "Outputs": { "Lb7Dns": { "Description": "dns", "Value": { "Fn::GetAtt": ["Lb7", "DNSName"] } },
@@ -1109,14 +1164,21 @@ mod tests {
             json!("${ParentStackName}-${Lb}-x"),
             "the parent's name, not the child's"
         );
-        assert_eq!(nested.parent["Outputs"]["Lb7Dns"]["Value"], json!({ "Fn::GetAtt": [assignment["Lb7"], "Outputs.Lb7Dns"] }));
+        assert_eq!(
+            nested.parent["Outputs"]["Lb7Dns"]["Value"],
+            json!({ "Fn::GetAtt": [assignment["Lb7"], "Outputs.Lb7Dns"] })
+        );
         // Child stacks only refer to earlier ones.
-        let position: BTreeMap<&str, usize> = nested.children.iter().enumerate().map(|(i, c)| (c.logical_id.as_str(), i)).collect();
+        let position: BTreeMap<&str, usize> =
+            nested.children.iter().enumerate().map(|(i, c)| (c.logical_id.as_str(), i)).collect();
         for (i, child) in nested.children.iter().enumerate() {
             let resource = &nested.parent["Resources"][&child.logical_id];
             let mut found = BTreeSet::new();
             references(resource, &mut found);
-            for dependency in depends_on(resource).iter().chain(found.iter().map(|r| r.target()).map(str::to_string).collect::<Vec<_>>().iter()) {
+            for dependency in depends_on(resource)
+                .iter()
+                .chain(found.iter().map(|r| r.target()).map(str::to_string).collect::<Vec<_>>().iter())
+            {
                 if let Some(&j) = position.get(dependency.as_str()) {
                     assert!(j < i, "{} refers to the later {dependency}", child.logical_id);
                 }

@@ -16,8 +16,8 @@
 //! reported (see `crate::compile`).
 
 mod components;
-mod site;
 mod facts;
+mod site;
 mod values;
 
 use crate::ast::{self, Block, Entry, Item};

@@ -89,7 +89,11 @@ fn is_username(text: &str) -> bool {
 pub fn default_php(moodle: &str) -> Option<&'static str> {
     let facts = stdlib().moodle.versions.get(moodle)?;
     let max = facts.php_max.as_deref()?;
-    AL2023_PHP.iter().rev().copied().find(|php| crate::stdlib::version_at_least(php, &facts.php) && crate::stdlib::version_at_least(max, php))
+    AL2023_PHP
+        .iter()
+        .rev()
+        .copied()
+        .find(|php| crate::stdlib::version_at_least(php, &facts.php) && crate::stdlib::version_at_least(max, php))
 }
 
 /// `site { ... }`.
@@ -111,18 +115,39 @@ pub(super) fn site(ctx: &mut Ctx<'_>, block: &Block, model: &Model) -> Site {
     )
     .map(|(text, _)| text.to_ascii_lowercase())
     .unwrap_or_default();
-    let admin = checked(ctx, block, "admin", is_username, "write a Moodle user name: lowercase letters, digits and _ - . @")
-        .map_or_else(|| "admin".to_string(), |(text, _)| text);
-    let admin_email = checked(ctx, block, "admin_email", |text| is_email(text) && file_safe(text), "write one address such as \"ops@example.edu\"")
-        .map(|(text, _)| text)
-        .unwrap_or_default();
+    let admin =
+        checked(ctx, block, "admin", is_username, "write a Moodle user name: lowercase letters, digits and _ - . @")
+            .map_or_else(|| "admin".to_string(), |(text, _)| text);
+    let admin_email = checked(
+        ctx,
+        block,
+        "admin_email",
+        |text| is_email(text) && file_safe(text),
+        "write one address such as \"ops@example.edu\"",
+    )
+    .map(|(text, _)| text)
+    .unwrap_or_default();
     let names_help = "write the name without ' \\ | or a line break (it goes into the site's configuration files)";
-    let full_name = checked(ctx, block, "full_name", |t| !t.trim().is_empty() && t.len() <= 255 && file_safe(t), names_help)
-        .map_or_else(|| model.deployment.name.text.clone(), |(text, _)| text);
-    let short_name = checked(ctx, block, "short_name", |t| !t.trim().is_empty() && t.len() <= 100 && file_safe(t), names_help)
-        .map_or_else(|| "moodle".to_string(), |(text, _)| text);
+    let full_name =
+        checked(ctx, block, "full_name", |t| !t.trim().is_empty() && t.len() <= 255 && file_safe(t), names_help)
+            .map_or_else(|| model.deployment.name.text.clone(), |(text, _)| text);
+    let short_name =
+        checked(ctx, block, "short_name", |t| !t.trim().is_empty() && t.len() <= 100 && file_safe(t), names_help)
+            .map_or_else(|| "moodle".to_string(), |(text, _)| text);
     let php = php(ctx, block, model);
-    Site { wwwroot, wwwroot_span, code, code_span, code_sha256, admin, admin_email, full_name, short_name, php, span: block.span }
+    Site {
+        wwwroot,
+        wwwroot_span,
+        code,
+        code_span,
+        code_sha256,
+        admin,
+        admin_email,
+        full_name,
+        short_name,
+        php,
+        span: block.span,
+    }
 }
 
 /// `php { ... }`, with the defaults Moodle needs.
@@ -155,7 +180,14 @@ mod tests {
         for good in ["https://moodle.example.edu", "http://127.0.0.1:8080", "https://lms.uni-x.de"] {
             assert!(is_wwwroot(good), "{good}");
         }
-        for bad in ["moodle.example.edu", "https://moodle.example.edu/", "https://x/moodle", "ftp://x.y", "https://a_b.c", "https://x:0"] {
+        for bad in [
+            "moodle.example.edu",
+            "https://moodle.example.edu/",
+            "https://x/moodle",
+            "ftp://x.y",
+            "https://a_b.c",
+            "https://x:0",
+        ] {
             assert!(!is_wwwroot(bad), "{bad}");
         }
         assert!(is_code("https://download.moodle.org/download.php/direct/stable405/moodle-4.5.5.tgz"));
