@@ -19,12 +19,37 @@ fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
     let cert = format!("certificate_arn={}", moto.certificate());
     let cert = cert.as_str();
 
+    // Preflight: the example asks for Shield Advanced, and the account has
+    // no subscription yet: an error at the source, before anything is made.
+    let run = moto.run(&["plan", "examples/moodle.mha", "--param", cert]);
+    run.expect_code(1);
+    assert!(run.stderr().contains("MHA806"), "{}", run.all());
+    assert!(run.stderr().contains("examples/moodle.mha:48"), "{}", run.all());
+    assert!(run.stdout().is_empty(), "no plan after a preflight error\n{}", run.all());
+    moto.shield_subscription();
+
     // The plan for a new stack: every resource an add, grouped by component
     // with its source line.
     let run = moto.run(&["plan", "examples/moodle.mha", "--param", cert]);
     run.expect_code(0);
     let out = run.stdout();
-    assert!(out.starts_with("Plan for stack moodle-prod in us-east-1 (no stack yet"), "{}", run.all());
+    assert!(
+        out.starts_with("Plan for stack moodle-prod in us-east-1 of account 123456789012 (no stack yet"),
+        "{}",
+        run.all()
+    );
+    assert!(out.contains("  Preflight: 12 checks against the account in "), "{}", run.all());
+    // The security groups' rules and the IAM policies are access the
+    // deployment grants: listed apart for review.
+    assert!(out.contains("Changes that widen access (review them before approving):"), "{}", run.all());
+    assert!(
+        out.contains("> security group AlbSecurityGroup: allows tcp 443 from the internet (0.0.0.0/0)"),
+        "{}",
+        run.all()
+    );
+    // moto lists no orderable database options and does not implement the
+    // reserved cache node offerings: preflight says it could not check.
+    assert!(run.stderr().contains("MHA815"), "{}", run.all());
     assert!(out.contains("0 to modify, 0 to replace, 0 to remove"), "{}", run.all());
     assert!(out.contains("database moodle_db (examples/moodle.mha:"), "{}", run.all());
 
@@ -40,11 +65,13 @@ fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
     assert_eq!(plan["stack"], "moodle-prod");
     assert_eq!(plan["region"], "us-east-1");
     assert_eq!(plan["deployed_template_sha256"], Value::Null);
+    assert_eq!(plan["account"], "123456789012");
+    assert_eq!(plan["preflight"]["skipped"], false);
     assert!(plan["capabilities"].as_array().is_some_and(|c| !c.is_empty()), "IAM resources need a capability");
     assert!(plan["parameters"]["CertificateArn"].is_string());
 
     // Apply.
-    let run = moto.run(&["apply", "examples/moodle.mha", "--param", cert]);
+    let run = moto.run(&["apply", "examples/moodle.mha", "--param", cert, "--auto-approve"]);
     run.expect_code(0);
     assert!(run.stdout().contains("Stack moodle-prod: CREATE_COMPLETE"), "{}", run.all());
     assert_eq!(moto.stack_status("moodle-prod").as_deref(), Some("CREATE_COMPLETE"));
@@ -108,11 +135,21 @@ fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
 #[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn a_failed_deployment_names_the_resource_and_its_source_line() {
     let moto = Moto::start();
-    // No such certificate: the HTTPS listener cannot be created.
+    moto.shield_subscription();
+    // No such certificate: preflight says so at the source, before anything
+    // is created ...
     let missing = "certificate_arn=arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
-    let run = moto.run(&["apply", "examples/moodle.mha", "--param", missing]);
+    let run = moto.run(&["apply", "examples/moodle.mha", "--param", missing, "--auto-approve"]);
+    run.expect_code(1);
+    assert!(run.stderr().contains("MHA802"), "{}", run.all());
+    assert!(run.stderr().contains("no such certificate in us-east-1"), "{}", run.all());
+    assert!(run.stderr().contains("`certificate_arn` = arn:aws:acm"), "the value supplied is named\n{}", run.all());
+    assert_eq!(moto.stack_status("moodle-prod"), None, "preflight created nothing");
+    // ... and with preflight skipped, the listener fails where it is made.
+    let run = moto.run(&["apply", "examples/moodle.mha", "--param", missing, "--auto-approve", "--skip-preflight"]);
     run.expect_code(1);
     let out = run.stdout();
+    assert!(out.contains("Preflight skipped (--skip-preflight)"), "{}", run.all());
     assert!(out.contains("error: the deployment of stack moodle-prod failed"), "{}", run.all());
     assert!(out.contains("CertificateNotFound"), "{}", run.all());
     assert!(

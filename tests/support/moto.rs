@@ -27,11 +27,19 @@ fn free_port() -> u16 {
 }
 
 impl Moto {
-    /// Start a server and wait until it answers.
+    /// Start a server and wait until it answers. Certificates it issues
+    /// are ISSUED at once (moto's default keeps them pending validation for
+    /// a minute, and preflight checks the status).
     pub fn start() -> Moto {
+        Moto::start_with(&[("MOTO_ACM_VALIDATION_WAIT", "0")])
+    }
+
+    /// Start a server with moto settings in its environment.
+    pub fn start_with(env: &[(&str, &str)]) -> Moto {
         let program = crate::support::require_tool("moto_server");
         let port = free_port();
         let child = Command::new(program)
+            .envs(env.iter().copied())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -105,6 +113,12 @@ impl Moto {
             self.json_call("acm", "CertificateManager.RequestCertificate", r#"{"DomainName":"moodle.example.edu"}"#);
         let value: serde_json::Value = serde_json::from_str(&body).expect("a JSON answer");
         value["CertificateArn"].as_str().expect("a certificate ARN").to_string()
+    }
+
+    /// Subscribe the account to Shield Advanced (examples/moodle.mha asks
+    /// for it, and preflight checks the subscription).
+    pub fn shield_subscription(&self) {
+        self.json_call("shield", "AWSShield_20160616.CreateSubscription", "{}");
     }
 
     /// Empty the server.
