@@ -101,6 +101,16 @@ impl Quota {
         }
     }
 
+    /// What counts against it, `count` of them.
+    pub fn things(self, count: u64) -> String {
+        let one = self.what();
+        match count {
+            1 => one.to_string(),
+            _ if one.ends_with('s') => format!("{one}es"),
+            _ => format!("{one}s"),
+        }
+    }
+
     /// What the deployment creates that counts against it.
     pub fn what(self) -> &'static str {
         match self {
@@ -636,7 +646,10 @@ pub fn findings(questions: &Questions, answers: &Answers) -> Vec<Diagnostic> {
                     ),
                 )
                 .primary(question.span, "not offered here")
-                .help("choose a node type ElastiCache offers in the region, such as \"cache.t4g.medium\" or \"cache.r7g.large\""),
+                .help(format!(
+                    "choose a node type ElastiCache offers here (`aws elasticache describe-reserved-cache-nodes-offerings --product-description {} --region {}`)",
+                    question.engine, questions.region
+                )),
             );
         }
     }
@@ -644,7 +657,39 @@ pub fn findings(questions: &Questions, answers: &Answers) -> Vec<Diagnostic> {
     quotas(questions, answers, &mut out);
     out.sort_by_key(|d| (d.span().start, d.span().end, d.code));
     out.dedup();
-    out
+    collapse_unanswered(out)
+}
+
+/// Questions left unanswered for one reason (credentials that reach
+/// nothing, a service an emulator lacks) are one warning, not one per
+/// question: the first, saying how many more there are.
+fn collapse_unanswered(findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let unanswered = |d: &Diagnostic| matches!(d.code, Code::PreflightForbidden | Code::PreflightUnavailable);
+    let mut counts: BTreeMap<(Code, Option<String>), usize> = BTreeMap::new();
+    for d in findings.iter().filter(|d| unanswered(d)) {
+        *counts.entry((d.code, d.help.clone())).or_default() += 1;
+    }
+    let mut seen: BTreeSet<(Code, Option<String>)> = BTreeSet::new();
+    findings
+        .into_iter()
+        .filter_map(|mut d| {
+            if !unanswered(&d) {
+                return Some(d);
+            }
+            let key = (d.code, d.help.clone());
+            if !seen.insert(key.clone()) {
+                return None;
+            }
+            let more = counts.get(&key).copied().unwrap_or(1) - 1;
+            if more > 0 {
+                d.message.push_str(&format!(
+                    " (and {more} more check{} for the same reason)",
+                    if more == 1 { "" } else { "s" }
+                ));
+            }
+            Some(d)
+        })
+        .collect()
 }
 
 fn certificates(questions: &Questions, answers: &Answers, out: &mut Vec<Diagnostic>) {
@@ -757,15 +802,13 @@ fn quotas(questions: &Questions, answers: &Answers, out: &mut Vec<Diagnostic>) {
         let what = format!("the quota {}{place}", key.quota.name());
         let Some(usage) = known(answers.quotas.get(key), question.span, &what, out) else { continue };
         if usage.used + question.needed > usage.limit {
-            let plural = |n: u64| if n == 1 { "" } else { "s" };
             out.push(
                 Diagnostic::new(
                     Code::QuotaExceeded,
                     format!(
-                        "the deployment needs {} {}{}{place}, and the quota {} leaves room for {}",
+                        "the deployment needs {} {}{place}, and the quota {} leaves room for {}",
                         question.needed,
-                        key.quota.what(),
-                        plural(question.needed),
+                        key.quota.things(question.needed),
                         key.quota.name(),
                         usage.limit.saturating_sub(usage.used)
                     ),
@@ -773,10 +816,9 @@ fn quotas(questions: &Questions, answers: &Answers, out: &mut Vec<Diagnostic>) {
                 .primary(
                     question.span,
                     format!(
-                        "{} {}{} of {}{} already in use",
+                        "{} {} of {}{} already in use",
                         usage.used,
-                        key.quota.what(),
-                        plural(usage.used),
+                        key.quota.things(usage.used),
                         usage.limit,
                         if usage.assumed { " (AWS's default; the account's own value could not be read)" } else { "" }
                     ),
@@ -799,6 +841,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn unanswered_questions_of_one_reason_are_one_warning() {
+        let warning = |at: usize| {
+            Diagnostic::new(Code::PreflightUnavailable, "preflight could not check x")
+                .primary(Span::new(at, at + 1), "not checked")
+                .help("no credentials")
+        };
+        let error = Diagnostic::new(Code::ImageNotFound, "gone").primary(Span::new(5, 6), "here");
+        let collapsed = collapse_unanswered(vec![warning(1), warning(3), error.clone(), warning(9)]);
+        assert_eq!(collapsed.len(), 2);
+        assert_eq!(collapsed[0].message, "preflight could not check x (and 2 more checks for the same reason)");
+        assert_eq!(collapsed[1], error);
+    }
+
+    #[test]
     fn certificate_names() {
         assert!(covers("moodle.example.edu", "Moodle.Example.edu"));
         assert!(covers("*.example.edu", "moodle.example.edu"));
@@ -808,5 +864,7 @@ mod tests {
         assert_eq!(arn_region("arn:aws:acm:eu-west-1:111122223333:certificate/x"), Some("eu-west-1"));
         assert_eq!(arn_region("arn:aws:iam::111122223333:server-certificate/x"), None);
         assert_eq!(wwwroot_host("https://moodle.example.edu:8443"), Some("moodle.example.edu"));
+        assert_eq!(Quota::ElasticIps.things(2), "Elastic IP addresses");
+        assert_eq!(Quota::Vpcs.things(1), "VPC");
     }
 }

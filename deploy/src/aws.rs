@@ -202,6 +202,12 @@ impl Aws {
         self.config.endpoint_url().is_some()
     }
 
+    /// Whether the endpoint is plain HTTP (a local emulator): no request
+    /// can then satisfy a policy that demands TLS.
+    pub fn plain_http(&self) -> bool {
+        self.config.endpoint_url().is_some_and(|url| url.starts_with("http://"))
+    }
+
     /// EC2.
     pub fn ec2(&self) -> aws_sdk_ec2::Client {
         aws_sdk_ec2::Client::new(&self.quick)
@@ -361,6 +367,26 @@ pub async fn deployed(client: &Client, stack: &str) -> Result<(Option<StackInfo>
     }
     let joined = nested::join(&template, &templates)
         .map_err(|e| Error::msg(format!("cannot read the deployed nested stacks of {}: {e}", info.name)))?;
+    // Parameters that live in a child (the SSM-typed image parameters):
+    // their values are the child's.
+    let mut parameters = parameters;
+    let flat_parameters = joined.get("Parameters").and_then(Value::as_object);
+    for (logical_id, stack_id) in &children {
+        let local = templates
+            .get(logical_id)
+            .and_then(|t| t.pointer(&format!("/Metadata/{}/LocalParameters", nested::METADATA)))
+            .and_then(Value::as_array);
+        if local.is_none_or(|l| l.is_empty()) {
+            continue;
+        }
+        if let Some(child) = describe_stack(client, stack_id).await? {
+            for (key, value) in child.parameters {
+                if flat_parameters.is_some_and(|p| p.contains_key(&key)) && !parameters.contains_key(&key) {
+                    parameters.insert(key, value);
+                }
+            }
+        }
+    }
     Ok((Some(info), Some(Deployed { body: bodies, template: joined, parameters, children, assignment })))
 }
 

@@ -138,7 +138,7 @@ pub struct Staging {
 /// Whether the template must go through the staging bucket: it is split,
 /// or too large to send in the request.
 pub fn needs_staging(plan: &Plan, nested: Option<&Nested>) -> bool {
-    nested.is_some() || aws::compact(&plan.template).map_or(false, |b| b.len() > aws::MAX_TEMPLATE_BODY)
+    nested.is_some() || aws::compact(&plan.template).is_ok_and(|b| b.len() > aws::MAX_TEMPLATE_BODY)
 }
 
 /// The template for a change set, and its capabilities: the body itself, or
@@ -376,22 +376,31 @@ pub async fn apply(
             .ok_or_else(|| Error::msg("the staging bucket could not be prepared"))?;
         if staging.created {
             console.line(&format!(
-                "Created the staging bucket {} (encrypted, versioned, TLS only, public access blocked; templates expire after {} days).",
+                "Created the staging bucket {} (encrypted, versioned, {}public access blocked; templates expire after {} days).",
                 staging.bucket,
+                if staging.without_tls_policy { "" } else { "TLS only, " },
                 staging::EXPIRE_DAYS
             ));
+            if staging.without_tls_policy {
+                console.line("  (The endpoint is plain HTTP, so the bucket has no TLS-only policy: it would refuse every request made through it.)");
+            }
         }
         Some(staging)
     } else {
         None
     };
     let (source, capabilities) = template_source(aws, &plan, nested.as_ref(), staging.as_ref()).await?;
-    if let (TemplateSource::Url(url), Some(staging)) = (&source, &staging) {
-        let through = match &nested {
-            Some(split) => format!("the parent and its {} nested stacks", split.children.len()),
-            None => "the template".to_string(),
+    if let Some(staging) = &staging {
+        let what = match (&nested, &source) {
+            (Some(split), TemplateSource::Url(_)) => {
+                format!("the parent's and its {} nested stacks' templates", split.children.len())
+            }
+            (Some(split), TemplateSource::Body(_)) => {
+                format!("the templates of {} nested stacks", split.children.len())
+            }
+            (None, _) => "the template".to_string(),
         };
-        console.line(&format!("Uploaded {through} to s3://{} ({url}).", staging.bucket));
+        console.line(&format!("Uploaded {what} to s3://{}/mhac/{}/.", staging.bucket, plan.stack));
     }
     let kind = if plan.deployed_template_sha256.is_some() { ChangeSetKind::Update } else { ChangeSetKind::Create };
     let name = format!("mhac-{}", millis());
@@ -538,6 +547,16 @@ pub struct Comparison {
 /// Compare the service's change set with the plan.
 pub fn compare_with_service(plan: &Plan, service: &[ServiceChange]) -> Comparison {
     let mut comparison = Comparison::default();
+    // Nested stacks the service lists as a whole, without the change sets
+    // of their own resources (a local emulator): nothing to compare there.
+    let whole: Vec<&str> = service
+        .iter()
+        .filter(|c| c.resource_type == "AWS::CloudFormation::Stack")
+        .map(|c| c.logical_id.as_str())
+        .collect();
+    let service: Vec<ServiceChange> =
+        service.iter().filter(|c| c.resource_type != "AWS::CloudFormation::Stack").cloned().collect();
+    let service = service.as_slice();
     let predicted: BTreeMap<&str, &crate::plan::PlannedChange> =
         plan.changes.iter().map(|c| (c.diff.logical_id.as_str(), c)).collect();
     let deployed: BTreeSet<&str> = plan
@@ -600,13 +619,24 @@ pub fn compare_with_service(plan: &Plan, service: &[ServiceChange]) -> Compariso
             "the service lists {spurious_adds} resources that are already deployed as Add (a local emulator does this); mhac's own diff above stands"
         ));
     }
-    for change in &plan.changes {
+    let unlisted: Vec<&crate::plan::PlannedChange> =
+        plan.changes.iter().filter(|c| !seen.contains(c.diff.logical_id.as_str())).collect();
+    if !whole.is_empty() && !unlisted.is_empty() {
+        let stacks = match whole.as_slice() {
+            [one] => format!("nested stack {one}"),
+            many => format!("{} nested stacks", many.len()),
+        };
+        comparison.notes.push(format!(
+            "the service lists the {stacks} as a whole, not their {} resource changes; mhac's own diff above stands",
+            unlisted.len()
+        ));
+        return comparison;
+    }
+    for change in unlisted {
         let id = change.diff.logical_id.as_str();
-        if !seen.contains(id) {
-            comparison
-                .notes
-                .push(format!("{id}: mhac predicted {}; the service lists no change", change.diff.action.as_str()));
-        }
+        comparison
+            .notes
+            .push(format!("{id}: mhac predicted {}; the service lists no change", change.diff.action.as_str()));
     }
     comparison
 }

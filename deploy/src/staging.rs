@@ -7,6 +7,8 @@
 //! the first time it needs it: encrypted (SSE-S3), versioned, every public
 //! access block on, a policy that refuses requests without TLS, and a
 //! lifecycle that expires templates after 90 days and old versions after 7.
+//! (Through a plain-HTTP endpoint — a local emulator — the TLS-only policy
+//! is left out: it would refuse mhac's own uploads.)
 //! `--staging-bucket NAME` names an existing bucket instead; mhac then
 //! changes nothing about it. Objects are named after their content's
 //! SHA-256, so uploading the same template twice changes nothing.
@@ -39,6 +41,9 @@ pub struct Staging {
     pub region: String,
     /// Whether this run created it.
     pub created: bool,
+    /// Whether it lacks the TLS-only policy (created through a plain-HTTP
+    /// endpoint, whose requests that policy would refuse).
+    pub without_tls_policy: bool,
 }
 
 /// The TLS-only bucket policy.
@@ -88,20 +93,21 @@ pub async fn prepare(aws: &Aws, account: &str, named: Option<&str>, create: bool
                 default_name(account, &region)
             )));
         }
-        return Ok(Some(Staging { bucket: bucket.to_string(), region, created: false }));
+        return Ok(Some(Staging { bucket: bucket.to_string(), region, created: false, without_tls_policy: false }));
     }
     let bucket = default_name(account, &region);
     if exists(aws, &bucket).await? {
-        return Ok(Some(Staging { bucket, region, created: false }));
+        return Ok(Some(Staging { bucket, region, created: false, without_tls_policy: false }));
     }
     if !create {
         return Ok(None);
     }
-    create_bucket(aws, &bucket, &region).await?;
-    Ok(Some(Staging { bucket, region, created: true }))
+    let tls_policy = !aws.plain_http();
+    create_bucket(aws, &bucket, &region, tls_policy).await?;
+    Ok(Some(Staging { bucket, region, created: true, without_tls_policy: !tls_policy }))
 }
 
-async fn create_bucket(aws: &Aws, bucket: &str, region: &str) -> Result<(), Error> {
+async fn create_bucket(aws: &Aws, bucket: &str, region: &str, tls_policy: bool) -> Result<(), Error> {
     let s3 = aws.s3();
     let mut request = s3.create_bucket().bucket(bucket);
     if region != "us-east-1" {
@@ -148,12 +154,14 @@ async fn create_bucket(aws: &Aws, bucket: &str, region: &str) -> Result<(), Erro
         .send()
         .await
         .map_err(|e| Error::from_sdk("PutBucketVersioning", e))?;
-    s3.put_bucket_policy()
-        .bucket(bucket)
-        .policy(tls_only_policy(bucket))
-        .send()
-        .await
-        .map_err(|e| Error::from_sdk("PutBucketPolicy", e))?;
+    if tls_policy {
+        s3.put_bucket_policy()
+            .bucket(bucket)
+            .policy(tls_only_policy(bucket))
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk("PutBucketPolicy", e))?;
+    }
     let lifecycle = LifecycleRule::builder()
         .id("mhac-expire-templates")
         .status(ExpirationStatus::Enabled)

@@ -37,8 +37,29 @@ impl Moto {
     /// Start a server with moto settings in its environment.
     pub fn start_with(env: &[(&str, &str)]) -> Moto {
         let program = crate::support::require_tool("moto_server");
+        Moto::spawn(Command::new(program), env)
+    }
+
+    /// Start moto with the one gap nested stacks need filled
+    /// (tests/support/moto_nested.py: `Fn::GetAtt [Child, Outputs.X]`,
+    /// which moto 5.2 does not implement), with the Python that runs
+    /// `moto_server`.
+    pub fn start_nested() -> Moto {
+        let server = crate::support::require_tool("moto_server");
+        let shebang = std::fs::read_to_string(&server).ok().and_then(|text| {
+            let line = text.lines().next()?.strip_prefix("#!")?.trim().to_string();
+            line.contains("python").then_some(line)
+        });
+        let python = shebang.unwrap_or_else(|| "python3".to_string());
+        let mut parts = python.split_whitespace();
+        let mut command = Command::new(parts.next().unwrap_or("python3"));
+        command.args(parts).arg(crate::support::root().join("tests/support/moto_nested.py"));
+        Moto::spawn(command, &[("MOTO_ACM_VALIDATION_WAIT", "0")])
+    }
+
+    fn spawn(mut command: Command, env: &[(&str, &str)]) -> Moto {
         let port = free_port();
-        let child = Command::new(program)
+        let child = command
             .envs(env.iter().copied())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
@@ -96,6 +117,11 @@ impl Moto {
     pub fn query(&self, service: &str, form: &str) -> String {
         let headers = format!("{}Content-Type: application/x-www-form-urlencoded\r\n", Moto::auth(service));
         self.send("POST", "/", &headers, form).expect("moto answers")
+    }
+
+    /// An S3 GET (`/bucket?versioning`); the XML answer.
+    pub fn s3_get(&self, path: &str) -> String {
+        self.send("GET", path, &Moto::auth("s3"), "").expect("moto answers")
     }
 
     /// S3 bucket names (ListBuckets).

@@ -623,93 +623,105 @@ pub fn split(template: &Value, previous: &BTreeMap<String, String>) -> Result<Ne
         unit.exports.extend(exports[i].iter().cloned());
     }
 
-    // Fill the children, area by area: units first to where the previous
-    // split put them, then into the first child with room.
+    // Fill the children, area by area. A resource a previous split placed
+    // stays in its child; the rest go unit by unit into the first child
+    // with room (a new member of a placed unit: with the latest child of
+    // what it refers to), or into new children, a unit too large for one
+    // cut in dependency order so that its pieces refer only to earlier ones.
+    let single =
+        |m: usize| Unit { members: vec![m], bytes: bytes[m], inputs: inputs[m].clone(), exports: exports[m].clone() };
     let mut bins: Vec<Bin> = Vec::new();
+    let mut placed_in: BTreeMap<usize, usize> = BTreeMap::new();
+    let new_bin = |bins: &mut Vec<Bin>, area_now: Area| -> usize {
+        let taken: BTreeSet<&String> = bins.iter().map(|b| &b.name).collect();
+        let number = (1..).find(|k| !taken.contains(&child_name(area_now, *k))).unwrap_or(1);
+        bins.push(Bin {
+            name: child_name(area_now, number),
+            area: area_now,
+            members: Vec::new(),
+            bytes: 0,
+            inputs: BTreeSet::new(),
+            exports: BTreeSet::new(),
+        });
+        bins.len() - 1
+    };
+    // Previous children first, in their order, so numbering stays.
+    let mut kept: Vec<&String> = previous.values().collect::<BTreeSet<_>>().into_iter().collect();
+    kept.sort_by_key(|name| (Area::from_child(name), name.len(), (*name).clone()));
+    for &area_now in Area::ALL {
+        for name in kept.iter().filter(|n| Area::from_child(n) == Some(area_now)) {
+            bins.push(Bin {
+                name: (*name).clone(),
+                area: area_now,
+                members: Vec::new(),
+                bytes: 0,
+                inputs: BTreeSet::new(),
+                exports: BTreeSet::new(),
+            });
+        }
+    }
+    for &i in &order {
+        if let Some(b) =
+            previous.get(graph.ids[i]).and_then(|c| bins.iter().position(|b| &b.name == c && b.area == areas[i]))
+        {
+            bins[b].add(&single(i));
+            placed_in.insert(i, b);
+        }
+    }
     for &area_now in Area::ALL {
         let mut area_units: Vec<&Unit> = units.values().filter(|u| areas[u.members[0]] == area_now).collect();
         area_units.sort_by_key(|u| u.members.iter().min().copied());
-        let mut placed: Vec<(Option<String>, &Unit)> = area_units
-            .into_iter()
-            .map(|unit| {
-                let mut votes: BTreeMap<&String, usize> = BTreeMap::new();
-                for &m in &unit.members {
-                    if let Some(child) = previous.get(graph.ids[m]).filter(|c| Area::from_child(c) == Some(area_now)) {
-                        *votes.entry(child).or_default() += 1;
-                    }
-                }
-                let best = votes.into_iter().max_by_key(|(_, v)| *v).map(|(c, _)| c.clone());
-                (best, unit)
-            })
-            .collect();
-        // Previously placed units first, so new ones fill around them.
-        placed.sort_by_key(|(child, _)| child.is_none());
-        for (child, unit) in placed {
-            if let Some(name) = child {
-                match bins.iter_mut().find(|b| b.name == name) {
-                    Some(bin) => bin.add(unit),
-                    None => {
-                        let mut bin = Bin {
-                            name,
-                            area: area_now,
-                            members: Vec::new(),
-                            bytes: 0,
-                            inputs: BTreeSet::new(),
-                            exports: BTreeSet::new(),
-                        };
-                        bin.add(unit);
-                        bins.push(bin);
-                    }
+        for unit in area_units {
+            let fresh: Vec<usize> = unit.members.iter().copied().filter(|m| !placed_in.contains_key(m)).collect();
+            if fresh.is_empty() {
+                continue;
+            }
+            if fresh.len() < unit.members.len() {
+                // New members of a placed unit, in dependency order.
+                for m in fresh {
+                    let after = graph.deps[m]
+                        .iter()
+                        .filter_map(|d| placed_in.get(d))
+                        .filter(|&&b| bins[b].area == area_now)
+                        .max()
+                        .copied();
+                    let target = match after {
+                        Some(b) if bins[b].fits(&single(m)) => b,
+                        _ => new_bin(&mut bins, area_now),
+                    };
+                    bins[target].add(&single(m));
+                    placed_in.insert(m, target);
                 }
                 continue;
             }
-            if let Some(bin) = bins.iter_mut().find(|b| b.area == area_now && b.fits(unit)) {
-                bin.add(unit);
+            if let Some(b) = bins.iter().position(|b| b.area == area_now && b.fits(unit)) {
+                bins[b].add(unit);
+                placed_in.extend(unit.members.iter().map(|&m| (m, b)));
                 continue;
             }
-            // A new child; a unit too large for one is cut in dependency
-            // order, so its pieces refer only to earlier ones.
-            let mut pieces: Vec<Unit> = Vec::new();
-            let mut piece = Unit::default();
+            let mut target = new_bin(&mut bins, area_now);
             for &m in &unit.members {
-                let single =
-                    Unit { members: vec![m], bytes: bytes[m], inputs: inputs[m].clone(), exports: exports[m].clone() };
-                let probe = Bin {
-                    name: String::new(),
-                    area: area_now,
-                    members: piece.members.clone(),
-                    bytes: piece.bytes,
-                    inputs: piece.inputs.clone(),
-                    exports: piece.exports.clone(),
-                };
-                if !piece.members.is_empty() && !probe.fits(&single) {
-                    pieces.push(std::mem::take(&mut piece));
+                if !bins[target].members.is_empty() && !bins[target].fits(&single(m)) {
+                    target = new_bin(&mut bins, area_now);
                 }
-                piece.members.push(m);
-                piece.bytes += single.bytes;
-                piece.inputs.extend(single.inputs);
-                piece.exports.extend(single.exports);
-            }
-            pieces.push(piece);
-            for piece in pieces {
-                let taken: BTreeSet<&String> = bins.iter().map(|b| &b.name).collect();
-                let number = (1..).find(|k| !taken.contains(&child_name(area_now, *k))).unwrap_or(1);
-                let mut bin = Bin {
-                    name: child_name(area_now, number),
-                    area: area_now,
-                    members: Vec::new(),
-                    bytes: 0,
-                    inputs: BTreeSet::new(),
-                    exports: BTreeSet::new(),
-                };
-                bin.add(&piece);
-                bins.push(bin);
+                bins[target].add(&single(m));
+                placed_in.insert(m, target);
             }
         }
     }
+    bins.retain(|b| !b.members.is_empty());
     bins.sort_by(|a, b| (a.area, a.name.len(), &a.name).cmp(&(b.area, b.name.len(), &b.name)));
     let child_of: BTreeMap<usize, usize> =
         bins.iter().enumerate().flat_map(|(b, bin)| bin.members.iter().map(move |&m| (m, b))).collect();
+    // Children are created in order: each may refer to earlier ones only.
+    for (&m, &b) in &child_of {
+        if let Some(&later) = graph.deps[m].iter().filter_map(|d| child_of.get(d)).find(|&&d| d > b) {
+            return Err(format!(
+                "{} in child stack {} would refer to child stack {}, created after it; a change moved resources between stacks in a way the previous split cannot keep",
+                graph.ids[m], bins[b].name, bins[later].name
+            ));
+        }
+    }
 
     // Parameters that go with the children that use them: SSM-typed ones
     // with a default (the parent would otherwise hold one per image).
@@ -1093,6 +1105,15 @@ mod tests {
                 "TargetGroupARNs": [{ "Ref": format!("Tg{i}") }], "LaunchTemplate": { "Version": { "Ref": format!("Image{i}") } },
                 "Tags": [{ "Key": "Name", "Value": { "Fn::Sub": ["${AWS::StackName}-${Lb}-x", { "Lb": { "Fn::GetAtt": [format!("Lb{i}"), "DNSName"] } }] } }] } }));
         }
+        // Log buckets that all log to one: a unit too large for one stack.
+        resources.insert("AccessLogs".into(), json!({ "Type": "AWS::S3::Bucket", "Properties": {} }));
+        for i in 0..500 {
+            resources.insert(
+                format!("Logs{i}"),
+                json!({ "Type": "AWS::S3::Bucket", "Properties": {
+                "LoggingConfiguration": { "DestinationBucketName": { "Ref": "AccessLogs" } } } }),
+            );
+        }
         let mut parameters = Map::new();
         parameters.insert("Cert".into(), json!({ "Type": "String" }));
         for i in 0..300 {
@@ -1185,6 +1206,10 @@ mod tests {
             }
         }
         assert_eq!(difference(&joined(&nested), &template, ""), None);
+        // Split again where it was: the same split.
+        let again = split(&template, &nested.assignment()).expect("splits");
+        assert!(again == nested, "a split of the same template moved something");
+        assert!(names.contains(&"DataStack2"), "the log buckets' unit is cut: {names:?}");
     }
 
     #[test]
