@@ -922,6 +922,24 @@ mod tests {
     }
 
     #[test]
+    fn nested_stacks_listed_as_a_whole_are_not_compared_resource_by_resource() {
+        let old = json!({ "Resources": { "B": { "Type": "AWS::S3::Bucket", "Properties": {} } } });
+        let new = json!({ "Resources": {
+            "B": { "Type": "AWS::S3::Bucket", "Properties": {} },
+            "T": { "Type": "AWS::SNS::Topic", "Properties": {} } } });
+        let p = plan(Some(&old), new);
+        let mut stack = service("MonitoringStack", "Modify", None);
+        stack.resource_type = "AWS::CloudFormation::Stack".into();
+        let c = compare_with_service(&p, &[stack]);
+        assert_eq!(
+            c.notes,
+            vec![
+                "the service lists the nested stack MonitoringStack as a whole, not their 1 resource changes; mhac's own diff above stands"
+            ]
+        );
+    }
+
+    #[test]
     fn terminal_states() {
         assert!(is_terminal("CREATE_COMPLETE") && is_success("CREATE_COMPLETE"));
         assert!(is_terminal("ROLLBACK_COMPLETE") && !is_success("ROLLBACK_COMPLETE"));

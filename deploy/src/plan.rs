@@ -802,6 +802,29 @@ mod tests {
     }
 
     #[test]
+    fn a_resource_that_moves_to_another_stack_is_replaced() {
+        let t = template("10.0.0.0/16", "b");
+        let mut plan = Plan::new(&desired(t.clone()), Some(&deployed(&t)));
+        assert!(plan.is_empty());
+        plan.mark_moved(&[("FilesBucket".into(), "the root stack".into(), "DataStack".into())]);
+        assert_eq!(plan.summary.replace, 1);
+        assert_eq!(plan.changes[0].diff.replaced_because, vec!["its stack (the root stack → DataStack)"]);
+        assert_eq!(plan.refused(&[]).len(), 1, "a stateful resource that moves needs --allow-replace");
+    }
+
+    #[test]
+    fn a_stateful_change_that_may_replace_needs_permission() {
+        let db = |multi_az: bool| json!({ "Resources": { "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "MultiAZ": multi_az } } } });
+        let plan = Plan::new(&desired(db(true)), Some(&deployed(&db(false))));
+        assert_eq!(plan.summary.modify, 1);
+        assert!(plan.changes[0].may_be_replaced() && plan.changes[0].needs_permission());
+        assert_eq!(plan.refused(&[]).len(), 1);
+        let text = plan.render();
+        assert!(text.contains("[stateful: may be replaced; needs the service's word or --allow-replace Db]"), "{text}");
+        assert!(text.contains("goes ahead only if the service's change set says it is not replaced"), "{text}");
+    }
+
+    #[test]
     fn round_trip_and_version_check() {
         let plan = Plan::new(&desired(template("10.0.0.0/16", "b")), None);
         let back = Plan::from_json(&plan.to_json()).expect("reads back");

@@ -204,3 +204,21 @@ pub async fn upload(aws: &Aws, staging: &Staging, stack: &str, name: &str, body:
         .map_err(|e| Error::from_sdk("PutObject", e))?;
     Ok(object_url(staging, &key))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bucket_refuses_requests_without_tls() {
+        let policy: serde_json::Value = serde_json::from_str(&tls_only_policy("b")).expect("JSON");
+        let statement = &policy["Statement"][0];
+        assert_eq!(statement["Effect"], "Deny");
+        assert_eq!(statement["Condition"]["Bool"]["aws:SecureTransport"], "false");
+        assert_eq!(statement["Resource"], serde_json::json!(["arn:aws:s3:::b", "arn:aws:s3:::b/*"]));
+        assert_eq!(default_name("111122223333", "eu-west-1"), "mhac-staging-111122223333-eu-west-1");
+        let staging =
+            Staging { bucket: "b".into(), region: "eu-west-1".into(), created: false, without_tls_policy: false };
+        assert_eq!(object_url(&staging, "mhac/s/t.json"), "https://b.s3.eu-west-1.amazonaws.com/mhac/s/t.json");
+    }
+}

@@ -890,6 +890,10 @@ pub fn split(template: &Value, previous: &BTreeMap<String, String>) -> Result<Ne
         }
         let mut resource = Map::new();
         resource.insert("Type".into(), json!("AWS::CloudFormation::Stack"));
+        // Said outright: a child stack goes with its parent. What holds
+        // data inside it keeps its own deletion policy.
+        resource.insert("DeletionPolicy".into(), json!("Delete"));
+        resource.insert("UpdateReplacePolicy".into(), json!("Delete"));
         let explicit: Vec<String> = parent_depends[b]
             .iter()
             .filter(|&&s| {
