@@ -194,11 +194,13 @@ fn build_writes_the_whole_file_and_nothing_else() {
     assert_eq!(listing(dir.path()), ["template.json"]);
 }
 
-/// A deployment past CloudFormation's 500-resource limit still builds (the
-/// Terraform target can deploy it) but says that CloudFormation will refuse
-/// it; the examples build without the warning.
+/// A deployment past CloudFormation's 500-resource limit is built as a
+/// parent template and nested stacks beside it (one set of files); without
+/// `-o` it is a usage error that says so; the examples build as one
+/// template, without a note. The files put back together are the one
+/// template the deployment prints.
 #[test]
-fn build_warns_when_a_template_exceeds_cloudformation_limits() {
+fn build_splits_a_deployment_past_cloudformation_limits_into_nested_stacks() {
     let example = std::fs::read_to_string(support::root().join("examples/moodle.mha")).expect("example");
     let mut source = example.replace("scaling { min = 2, max = 8, target_cpu = 60 }", "scaling { min = 2, max = 2 }");
     for i in 0..60 {
@@ -211,14 +213,44 @@ fn build_warns_when_a_template_exceeds_cloudformation_limits() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("large.mha");
-    std::fs::write(&file, source).expect("write");
+    std::fs::write(&file, &source).expect("write");
     let out = dir.path().join("large.json");
     let large = support::run(&["build", file.to_str().expect("utf-8"), "-o", out.to_str().expect("utf-8")]);
     assert_exit(&large, 0);
-    assert!(stderr(&large).contains("CloudFormation accepts at most 500 resources"), "{}", stderr(&large));
-    let small = support::run(&["build", "examples/moodle.mha", "-o", out.to_str().expect("utf-8")]);
+    assert!(stderr(&large).contains("nested stacks"), "{}", stderr(&large));
+    let files = listing(dir.path());
+    assert!(files.contains(&"large.NetworkStack.json".to_string()), "{files:?}");
+    assert!(files.contains(&"large.ComputeStack.json".to_string()), "{files:?}");
+    assert!(files.contains(&"large.DataStack.json".to_string()), "{files:?}");
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(name)).expect("written")).expect("JSON")
+    };
+    let parent = read("large.json");
+    let mut children = std::collections::BTreeMap::new();
+    for (id, resource) in parent["Resources"].as_object().expect("resources") {
+        assert_eq!(resource["Type"], "AWS::CloudFormation::Stack");
+        let url = resource["Properties"]["TemplateURL"].as_str().expect("a template URL");
+        assert_eq!(url, format!("large.{id}.json"), "the parent names the file beside it");
+        let child = read(url);
+        assert!(child["Resources"].as_object().expect("resources").len() <= 500, "{id}");
+        children.insert(id.clone(), child);
+    }
+    let joined = mhac_backends::cloudformation::nested::join(&parent, &children).expect("joins");
+    let compiled = mhac_compiler::compile(&source);
+    let flat = mhac_backends::cloudformation::template(compiled.plan().expect("compiles")).body;
+    assert!(joined == flat, "the nested stacks are not the deployment's template");
+
+    // Without -o there is nowhere to put several files.
+    let stdout = support::run(&["build", file.to_str().expect("utf-8")]);
+    assert_exit(&stdout, 2);
+    assert!(stderr(&stdout).contains("name the parent's file with -o FILE"), "{}", stderr(&stdout));
+
+    let small_dir = tempfile::tempdir().expect("temp dir");
+    let small_out = small_dir.path().join("moodle.json");
+    let small = support::run(&["build", "examples/moodle.mha", "-o", small_out.to_str().expect("utf-8")]);
     assert_exit(&small, 0);
     assert!(stderr(&small).is_empty(), "{}", stderr(&small));
+    assert_eq!(listing(small_dir.path()), ["moodle.json"]);
 }
 
 /// The README's tour is real: its excerpt checks with exactly the two

@@ -98,6 +98,49 @@ fn cfn_lint_reports_nothing_on_any_example() {
     );
 }
 
+/// A deployment past 500 resources is a parent and nested stacks: every
+/// template passes cfn-lint as the examples do, except that the parent's
+/// `TemplateURL`s name local files (W3002: they are for `aws cloudformation
+/// package`, which uploads them; `mhac apply` uploads them itself).
+#[test]
+#[cfg_attr(not(tool_cfn_lint), ignore = "needs cfn-lint on PATH and its Python package: scripts/test installs them")]
+fn cfn_lint_reports_nothing_on_nested_stacks() {
+    let cfn_lint = support::require_tool("cfn-lint");
+    let example = std::fs::read_to_string(support::root().join("examples/moodle.mha")).expect("example");
+    let mut source = example.replace("scaling { min = 2, max = 8, target_cpu = 60 }", "scaling { min = 2, max = 2 }");
+    for i in 0..50 {
+        source.push_str(&format!(
+            "\nload_balancer lb{i} {{\n  subnets = main.public\n  security_group = alb\n  https {{}}\n}}\n\
+             app_servers app{i} {{\n  subnets = main.app\n  security_group = web\n  instance_type = \"m6i.large\"\n  \
+             image = ssm(\"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64\")\n  \
+             scaling {{ min = 2, max = 2 }}\n  behind lb{i} {{ health_check = \"/\" }}\n}}\n"
+        ));
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("large.mha");
+    std::fs::write(&file, source).expect("write");
+    let out = dir.path().join("large.json");
+    let built = support::run(&["build", &file.to_string_lossy(), "-o", &out.to_string_lossy()]);
+    assert_eq!(built.status.code(), Some(0), "{}", String::from_utf8_lossy(&built.stderr));
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+        .expect("listing")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    assert!(files.len() > 4, "{files:?}");
+    let output = Command::new(cfn_lint)
+        .args(["--include-checks", "I", "--ignore-checks", "W3002", "--format", "parseable", "--"])
+        .args(&files)
+        .output()
+        .expect("cfn-lint runs");
+    let findings = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && findings.trim().is_empty(),
+        "cfn-lint findings:\n{findings}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// The checks each example's template skips, by check and logical ID. Each
 /// carries its reason in the template; this list keeps a new skip from
 /// slipping in unnoticed.

@@ -21,8 +21,9 @@ const SHA: &str = "moodle_sha256=5a0b4a1b9c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0
 /// 500 to their attributes), so the site keeps its address and the HTTPS
 /// listener takes a certificate requested from moto's ACM: the example
 /// without its `domain`, `dns` and `email`, with `param certificate_arn`.
-/// Returns the file and the line of `load_balancer front`.
-fn deployable_example(dir: &std::path::Path) -> (String, usize) {
+/// Returns the file and the lines of the load balancer's `https` block and
+/// of its Shield.
+fn deployable_example(dir: &std::path::Path) -> (String, usize, usize) {
     let example = std::fs::read_to_string(support::root().join("examples/moodle.mha")).expect("the example");
     let edits = [
         ("param moodle_sha256 : string", "param certificate_arn : string\nparam moodle_sha256 : string"),
@@ -38,8 +39,8 @@ fn deployable_example(dir: &std::path::Path) -> (String, usize) {
     }
     let path = dir.join("moodle.mha");
     std::fs::write(&path, &text).expect("written");
-    let line = text.lines().position(|l| l.starts_with("load_balancer front")).expect("front") + 1;
-    (path.to_string_lossy().into_owned(), line)
+    let line = |start: &str| text.lines().position(|l| l.trim_start().starts_with(start)).expect(start) + 1;
+    (path.to_string_lossy().into_owned(), line("https {"), line("shield = advanced"))
 }
 
 #[test]
@@ -47,17 +48,42 @@ fn deployable_example(dir: &std::path::Path) -> (String, usize) {
 fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().expect("temp dir");
-    let (source, _) = deployable_example(dir.path());
+    let (source, _, shield) = deployable_example(dir.path());
     let source = source.as_str();
     let cert = format!("certificate_arn={}", moto.certificate());
     let cert = cert.as_str();
+
+    // Preflight: the example asks for Shield Advanced, and the account has
+    // no subscription yet: an error at the source, before anything is made.
+    let run = moto.run(&["plan", source, "--param", cert, "--param", SHA]);
+    run.expect_code(1);
+    assert!(run.stderr().contains("MHA806"), "{}", run.all());
+    assert!(run.stderr().contains(&format!("{source}:{shield}")), "{}", run.all());
+    assert!(run.stdout().is_empty(), "no plan after a preflight error\n{}", run.all());
+    moto.shield_subscription();
 
     // The plan for a new stack: every resource an add, grouped by component
     // with its source line.
     let run = moto.run(&["plan", source, "--param", cert, "--param", SHA]);
     run.expect_code(0);
     let out = run.stdout();
-    assert!(out.starts_with("Plan for stack moodle-prod in us-east-1 (no stack yet"), "{}", run.all());
+    assert!(
+        out.starts_with("Plan for stack moodle-prod in us-east-1 of account 123456789012 (no stack yet"),
+        "{}",
+        run.all()
+    );
+    assert!(out.contains("  Preflight: 12 checks against the account in "), "{}", run.all());
+    // The security groups' rules and the IAM policies are access the
+    // deployment grants: listed apart for review.
+    assert!(out.contains("Changes that widen access (review them before approving):"), "{}", run.all());
+    assert!(
+        out.contains("> security group AlbSecurityGroup: allows tcp 443 from the internet (0.0.0.0/0)"),
+        "{}",
+        run.all()
+    );
+    // moto lists no orderable database options and does not implement the
+    // reserved cache node offerings: preflight says it could not check.
+    assert!(run.stderr().contains("MHA815"), "{}", run.all());
     assert!(out.contains("0 to modify, 0 to replace, 0 to remove"), "{}", run.all());
     assert!(out.contains(&format!("database moodle_db ({source}:")), "{}", run.all());
 
@@ -73,11 +99,13 @@ fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
     assert_eq!(plan["stack"], "moodle-prod");
     assert_eq!(plan["region"], "us-east-1");
     assert_eq!(plan["deployed_template_sha256"], Value::Null);
+    assert_eq!(plan["account"], "123456789012");
+    assert_eq!(plan["preflight"]["skipped"], false);
     assert!(plan["capabilities"].as_array().is_some_and(|c| !c.is_empty()), "IAM resources need a capability");
     assert!(plan["parameters"]["CertificateArn"].is_string());
 
     // Apply.
-    let run = moto.run(&["apply", source, "--param", cert, "--param", SHA]);
+    let run = moto.run(&["apply", source, "--param", cert, "--param", SHA, "--auto-approve"]);
     run.expect_code(0);
     assert!(run.stdout().contains("Stack moodle-prod: CREATE_COMPLETE"), "{}", run.all());
     assert_eq!(moto.stack_status("moodle-prod").as_deref(), Some("CREATE_COMPLETE"));
@@ -143,19 +171,29 @@ fn moodle_deploys_reads_back_and_a_second_apply_changes_nothing() {
 #[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn a_failed_deployment_names_the_resource_and_its_source_line() {
     let moto = Moto::start();
+    moto.shield_subscription();
     let dir = tempfile::tempdir().expect("temp dir");
-    let (source, front) = deployable_example(dir.path());
+    let (source, https, _) = deployable_example(dir.path());
     let source = source.as_str();
-    // No such certificate: the HTTPS listener cannot be created.
+    // No such certificate: preflight says so at the source, before anything
+    // is created ...
     let missing = "certificate_arn=arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
-    let run = moto.run(&["apply", source, "--param", missing, "--param", SHA]);
+    let run = moto.run(&["apply", source, "--param", missing, "--param", SHA, "--auto-approve"]);
+    run.expect_code(1);
+    assert!(run.stderr().contains("MHA802"), "{}", run.all());
+    assert!(run.stderr().contains("no such certificate in us-east-1"), "{}", run.all());
+    assert!(run.stderr().contains("`certificate_arn` = arn:aws:acm"), "the value supplied is named\n{}", run.all());
+    assert_eq!(moto.stack_status("moodle-prod"), None, "preflight created nothing");
+    // ... and with preflight skipped, the listener fails where it is made.
+    let run = moto.run(&["apply", source, "--param", missing, "--param", SHA, "--auto-approve", "--skip-preflight"]);
     run.expect_code(1);
     let out = run.stdout();
+    assert!(out.contains("Preflight skipped (--skip-preflight)"), "{}", run.all());
     assert!(out.contains("error: the deployment of stack moodle-prod failed"), "{}", run.all());
     assert!(out.contains("CertificateNotFound"), "{}", run.all());
     assert!(
         out.contains(&format!(
-            "Failed resource: FrontHttpsListener (AWS::ElasticLoadBalancingV2::Listener) from load_balancer front ({source}:{front})"
+            "Failed resource: FrontHttpsListener (AWS::ElasticLoadBalancingV2::Listener) from load_balancer front ({source}:{https})"
         )),
         "{}",
         run.all()

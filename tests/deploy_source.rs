@@ -51,7 +51,7 @@ fn a_small_source_updates_as_modify_or_replace_and_is_destroyed() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().expect("temp dir");
     let file = write(dir.path(), "tiny.mha", &source("a", "10.0.20.0/24", Some("files")));
-    let run = moto.run(&["apply", &file]);
+    let run = moto.run(&["apply", &file, "--auto-approve"]);
     run.expect_code(0);
     assert!(run.stdout().contains("Stack tiny: CREATE_COMPLETE"), "{}", run.all());
     // A dev stack gets no termination protection.
@@ -67,7 +67,7 @@ fn a_small_source_updates_as_modify_or_replace_and_is_destroyed() {
     assert_eq!(changes["MainVpc"]["action"], "modify");
     assert!(changes["MainVpc"]["changed"].as_array().is_some_and(|c| c.contains(&Value::from("Tags"))));
     assert_eq!(changes["MainVpc"]["component"]["name"], "main");
-    moto.run(&["apply", &file]).expect_code(0);
+    moto.run(&["apply", &file, "--auto-approve"]).expect_code(0);
 
     // A subnet's CIDR block is create-only: the subnet is replaced, and its
     // route table association, which refers to it, with it.
@@ -85,16 +85,16 @@ fn a_small_source_updates_as_modify_or_replace_and_is_destroyed() {
     let other = out.find("Changes:").or(out.find("Other changes:")).unwrap_or(out.len());
     assert!(destructive < other, "destructive changes come first\n{out}");
     assert!(out.contains("network main (tiny.mha:11)") || out.contains("tiny.mha:11)"), "{out}");
-    moto.run(&["apply", &file]).expect_code(0);
+    moto.run(&["apply", &file, "--auto-approve"]).expect_code(0);
 
     // Renaming the bucket removes it: refused, then allowed by the old
     // component's name.
     write(dir.path(), "tiny.mha", &source("b", "10.0.30.0/24", Some("documents")));
-    let run = moto.run(&["apply", &file]);
+    let run = moto.run(&["apply", &file, "--auto-approve"]);
     run.expect_code(1);
     assert!(run.stdout().contains("remove FilesBucket (AWS::S3::Bucket)"), "{}", run.all());
     assert!(run.stdout().contains("--allow-replace FilesBucket"), "{}", run.all());
-    let run = moto.run(&["apply", &file, "--allow-replace", "files"]);
+    let run = moto.run(&["apply", &file, "--allow-replace", "files", "--auto-approve"]);
     run.expect_code(0);
     assert!(moto.buckets().iter().any(|b| b.contains("documentsbucket")), "{:?}", moto.buckets());
 

@@ -126,6 +126,9 @@ pub enum Command {
         /// Parameter values (plan target).
         #[command(flatten)]
         params: ParamArgs,
+        /// Preflight and staging (plan target).
+        #[command(flatten)]
+        deploy: DeployArgs,
     },
     /// Compare the source with the deployed stack and show what would change.
     Plan {
@@ -147,6 +150,9 @@ pub enum Command {
         /// Parameter values.
         #[command(flatten)]
         params: ParamArgs,
+        /// Preflight and staging.
+        #[command(flatten)]
+        deploy: DeployArgs,
     },
     /// Deploy a source file or a saved plan through a CloudFormation change set.
     Apply {
@@ -162,12 +168,20 @@ pub enum Command {
         /// Diagnostic output format.
         #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
         message_format: MessageFormat,
+        /// Apply without asking (needed when standard input is not a
+        /// terminal; a saved plan was reviewed when it was made and is
+        /// applied without asking).
+        #[arg(long)]
+        auto_approve: bool,
         /// AWS access.
         #[command(flatten)]
         aws: AwsArgs,
         /// Parameter values.
         #[command(flatten)]
         params: ParamArgs,
+        /// Preflight and staging.
+        #[command(flatten)]
+        deploy: DeployArgs,
     },
     /// Delete a deployed stack.
     Destroy {
@@ -270,4 +284,19 @@ pub struct ParamArgs {
     /// A JSON object of parameter values (`--param` wins over it).
     #[arg(long = "params", value_name = "FILE")]
     pub params: Option<PathBuf>,
+}
+
+/// Preflight and the staging bucket (plan, apply).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct DeployArgs {
+    /// Do not check the account before planning or applying (the
+    /// certificate, Shield, instance types, classes, images, quotas); the
+    /// output and the plan file say it was skipped.
+    #[arg(long)]
+    pub skip_preflight: bool,
+    /// An existing S3 bucket for templates over 51,200 bytes and for
+    /// nested stacks (default: mhac's own, `mhac-staging-ACCOUNT-REGION`,
+    /// created by `apply` when first needed).
+    #[arg(long, value_name = "NAME")]
+    pub staging_bucket: Option<String>,
 }

@@ -187,6 +187,21 @@ codes! {
     InvalidEmail = "MHA706", Error, Same, "invalid notification address";
     // Deployment (plan, apply).
     MissingParamValue = "MHA801", Error, Same, "required parameter without a value";
+    // Preflight against the account (plan, apply): compiler/src/preflight.rs.
+    CertificateNotFound = "MHA802", Error, Same, "the HTTPS certificate does not exist";
+    CertificateNotIssued = "MHA803", Error, Same, "the HTTPS certificate is not issued";
+    CertificateWrongRegion = "MHA804", Error, Same, "the HTTPS certificate is in another region";
+    CertificateDoesNotCover = "MHA805", Error, Same, "the HTTPS certificate does not cover the site's name";
+    NoShieldSubscription = "MHA806", Error, Same, "Shield Advanced without an active subscription";
+    InstanceTypeNotInZone = "MHA807", Error, Same, "instance type not offered in a zone of the deployment";
+    DbClassNotOrderable = "MHA808", Error, Same, "database class not orderable for the engine and version";
+    CacheNodeTypeNotOffered = "MHA809", Error, Same, "cache node type not offered in the region";
+    ImageNotFound = "MHA810", Error, Same, "the image does not exist";
+    ImageArchitecture = "MHA811", Error, Same, "the image's architecture does not match the instance type";
+    QuotaExceeded = "MHA812", Error, Same, "not enough quota left for the deployment";
+    WrongAccountOrRegion = "MHA813", Error, Same, "the credentials are for another account or region";
+    PreflightForbidden = "MHA814", Warning, Same, "a preflight check the account does not permit";
+    PreflightUnavailable = "MHA815", Warning, Same, "a preflight check the service could not answer";
     // Generated output.
     IdentityCollision = "MHA901", Error, Same, "two parts of the deployment get the same name in the output";
 }

@@ -18,6 +18,7 @@ pub mod lower;
 pub mod model;
 pub mod params;
 pub mod plan;
+pub mod preflight;
 pub mod render;
 pub mod sarif;
 pub mod schema;

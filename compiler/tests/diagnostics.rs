@@ -8,6 +8,7 @@
 //! to a warning. Snapshots live in `compiler/tests/snapshots/`.
 
 use mhac_compiler::diagnostics::{Code, DevProfile, Diagnostic, Severity};
+use mhac_compiler::preflight::{self, Answers, Certificate, Fact, Image, ImageRef, Questions, Quota, QuotaUse};
 use mhac_compiler::render::{self, HumanOptions};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -52,15 +53,117 @@ fn is_deployment_code(code: Code) -> bool {
     code.as_str().starts_with("MHA8")
 }
 
+/// Codes raised only against an AWS account: preflight (MHA802 to MHA815).
+/// `compile` alone cannot raise them, so their fixtures are checked the way
+/// `mhac plan` checks a deployment, against [`scripted_account`].
+fn is_preflight_code(code: Code) -> bool {
+    ("MHA802"..="MHA815").contains(&code.as_str())
+}
+
+/// A fixed account for the preflight fixtures, answering from the values
+/// asked about (the deploy tests run the same rules against the local AWS
+/// emulator and a scripted endpoint):
+///
+/// * it is in us-east-1;
+/// * a certificate whose ARN ends in `/missing` does not exist, one ending
+///   in `/pending` awaits validation; the others are issued for
+///   `moodle.example.edu` and `*.example.edu`;
+/// * it has no Shield Advanced subscription;
+/// * us-east-1e offers only the t3 and m5 instance types; every other zone
+///   offers every type;
+/// * `db.x2` classes cannot be ordered; the region lists no orderable
+///   options at all for MariaDB (the question cannot be answered);
+/// * `cache.r6gd` node types are not offered;
+/// * image parameters under `/restricted/` are denied to the credentials,
+///   paths containing `missing` and the AMI `ami-00000000000000000` do not
+///   exist, AMIs starting `ami-0a` are arm64 and the others x86_64;
+/// * five NAT gateways are in use in us-east-1c (the quota is five per
+///   zone) and one VPC; every other quota is unused.
+fn scripted_account(questions: &Questions) -> Answers {
+    let mut answers = Answers::new("us-east-1");
+    for question in &questions.certificates {
+        let certificate = if question.arn.ends_with("/missing") {
+            None
+        } else {
+            let status = if question.arn.ends_with("/pending") { "PENDING_VALIDATION" } else { "ISSUED" };
+            Some(Certificate {
+                status: status.to_string(),
+                names: vec!["moodle.example.edu".to_string(), "*.example.edu".to_string()],
+            })
+        };
+        answers.certificates.insert(question.arn.clone(), Fact::Known(certificate));
+    }
+    if !questions.shield_advanced.is_empty() {
+        answers.shield_subscription = Some(Fact::Known(false));
+    }
+    for instance_type in questions.instance_type_names() {
+        let everywhere = instance_type.starts_with("t3.") || instance_type.starts_with("m5.");
+        let zones = questions.zones.iter().filter(|z| everywhere || z.as_str() != "us-east-1e").cloned().collect();
+        answers.instance_offerings.insert(instance_type, Fact::Known(zones));
+    }
+    for question in &questions.db_classes {
+        let fact = if question.engine == "mariadb" {
+            Fact::Unknown("the region lists no orderable options for mariadb".to_string())
+        } else {
+            Fact::Known(!question.class.starts_with("db.x2"))
+        };
+        answers.db_classes.insert((question.engine.clone(), question.version.clone(), question.class.clone()), fact);
+    }
+    for question in &questions.cache_node_types {
+        let fact = Fact::Known(!question.node_type.starts_with("cache.r6gd"));
+        answers.cache_node_types.insert((question.engine.clone(), question.node_type.clone()), fact);
+    }
+    for question in &questions.images {
+        let fact = match &question.image {
+            ImageRef::Ssm(path) if path.starts_with("/restricted/") => Fact::Forbidden("ssm:GetParameter".to_string()),
+            ImageRef::Ssm(path) if path.contains("missing") => Fact::Known(None),
+            ImageRef::Ssm(path) => Fact::Known(Some(Image {
+                id: "ami-0123456789abcdef0".to_string(),
+                architecture: mhac_compiler::aws::image_architecture(path).map_or("x86_64", |a| a.as_str()).to_string(),
+            })),
+            ImageRef::Ami(id) if id == "ami-00000000000000000" => Fact::Known(None),
+            ImageRef::Ami(id) => Fact::Known(Some(Image {
+                id: id.clone(),
+                architecture: if id.starts_with("ami-0a") { "arm64" } else { "x86_64" }.to_string(),
+            })),
+        };
+        answers.images.insert(question.image.clone(), fact);
+    }
+    for key in questions.quota_keys() {
+        let used = match (key.quota, key.zone.as_deref()) {
+            (Quota::NatGatewaysPerZone, Some("us-east-1c")) => 5,
+            (Quota::Vpcs, _) => 1,
+            _ => 0,
+        };
+        answers
+            .quotas
+            .insert(key.clone(), Fact::Known(QuotaUse { limit: key.quota.default_limit(), assumed: false, used }));
+    }
+    answers
+}
+
+/// The deployment-time diagnostics of a compilation: missing parameter
+/// values (MHA801, no value given) and, when it compiles, the preflight
+/// findings against [`scripted_account`].
+fn deployment_diagnostics(compilation: &mhac_compiler::Compilation) -> Vec<Diagnostic> {
+    let mut out = mhac_compiler::params::missing_values(compilation.model(), |_| false);
+    if let (Some(model), Some(plan)) = (compilation.checked(), compilation.plan()) {
+        let questions = preflight::questions(model, plan, &compilation.file, &BTreeMap::new());
+        out.extend(preflight::findings(&questions, &scripted_account(&questions)));
+    }
+    out
+}
+
 /// A fixture compiled the way `mhac check` compiles a file (decoding
 /// included): its text and diagnostics. The fixtures of deployment-time
 /// codes (MHA8xx) are also checked the way `mhac plan` and `apply` check a
-/// deployment before calling AWS, with no parameter values given.
+/// deployment: with no parameter values given, and against the scripted
+/// account.
 fn load(path: &Path) -> (String, Vec<Diagnostic>) {
     let bytes = std::fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
     let (text, mut compilation) = mhac_compiler::compile_bytes(&bytes);
     if claimed_code(path).is_some_and(is_deployment_code) {
-        let extra = mhac_compiler::params::missing_values(compilation.model(), |_| false);
+        let extra = deployment_diagnostics(&compilation);
         compilation.diagnostics.extend(extra);
     }
     (text, compilation.diagnostics)
@@ -71,9 +174,32 @@ fn codes_of(text: &str, code: Code) -> BTreeSet<Code> {
     let compilation = mhac_compiler::compile(text);
     let mut codes: BTreeSet<Code> = compilation.diagnostics.iter().map(|d| d.code).collect();
     if is_deployment_code(code) {
-        codes.extend(mhac_compiler::params::missing_values(compilation.model(), |_| false).iter().map(|d| d.code));
+        codes.extend(deployment_diagnostics(&compilation).iter().map(|d| d.code));
     }
     codes
+}
+
+/// Every preflight code is raised by its fixtures against the scripted
+/// account and by nothing `compile` does alone: `mhac check` and `build` of
+/// the same fixtures are clean of them.
+#[test]
+fn preflight_codes_are_raised_against_an_account_only() {
+    let mut problems = Vec::new();
+    for path in fixtures() {
+        let Some(code) = claimed_code(&path).filter(|c| is_preflight_code(*c)) else { continue };
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let compiled = mhac_compiler::compile(&text);
+        if compiled.diagnostics.iter().any(|d| is_preflight_code(d.code)) {
+            problems.push(format!("{}: `compile` raised a preflight code", file_name(&path)));
+        }
+        if compiled.plan().is_none() {
+            problems.push(format!("{}: does not compile cleanly, so preflight never runs on it", file_name(&path)));
+        }
+        if !codes_of(&text, code).contains(&code) {
+            problems.push(format!("{}: the scripted account does not raise {code}", file_name(&path)));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// What a fixture's snapshot holds: the source, then every diagnostic as

@@ -5,8 +5,10 @@
 use crate::plan::Deployed;
 use aws_config::BehaviorVersion;
 use aws_sdk_cloudformation::Client;
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cloudformation::error::ProvideErrorMetadata;
+use aws_sdk_cloudformation::operation::RequestId;
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, TemplateStage};
+use mhac_backends::cloudformation::nested;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -16,12 +18,13 @@ use std::time::Duration;
 /// request (larger templates must be uploaded to S3 first).
 pub const MAX_TEMPLATE_BODY: usize = 51_200;
 
-/// An error talking to AWS, as one readable message.
+/// An error talking to AWS, as one readable sentence: the operation, the
+/// service's error code and message, and the request id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
     /// The service's error code, when it sent one.
     pub code: Option<String>,
-    /// What went wrong.
+    /// What went wrong: one line.
     pub message: String,
 }
 
@@ -31,33 +34,93 @@ impl fmt::Display for Error {
     }
 }
 
+/// The SDK's error of any service (every AWS SDK crate re-exports the same
+/// smithy type).
+pub type SdkError<E> = aws_sdk_cloudformation::error::SdkError<E>;
+
 impl Error {
     /// An error with a message only.
     pub fn msg(message: impl Into<String>) -> Error {
         Error { code: None, message: message.into() }
     }
 
-    fn from_sdk<E>(call: &str, error: aws_sdk_cloudformation::error::SdkError<E>) -> Error
+    /// The one formatter of every SDK error: `Operation failed: Code:
+    /// message (request id ID)`. A service error without a code or message
+    /// says the HTTP status instead; an error that never reached the
+    /// service (no connection, a timeout) says why in one line, its causes
+    /// joined, never the SDK's debug structure.
+    pub fn from_sdk<E>(operation: &str, error: SdkError<E>) -> Error
     where
         E: std::error::Error + ProvideErrorMetadata + 'static,
     {
-        match error.as_service_error() {
-            Some(service) if service.code().is_some() || service.message().is_some() => Error {
-                code: service.code().map(str::to_string),
-                message: format!(
-                    "{call} failed: {}{}",
-                    service.code().map(|c| format!("{c}: ")).unwrap_or_default(),
-                    service.message().unwrap_or("(no message)")
-                ),
+        let request_id = error
+            .as_service_error()
+            .and_then(|service| service.meta().request_id())
+            .or_else(|| error.request_id())
+            .map(str::to_string);
+        let status = error.raw_response().map(|response| response.status().as_u16());
+        let (code, message) = match error.as_service_error() {
+            Some(service) => (service.code().map(str::to_string), service.message().map(str::to_string)),
+            None => (None, None),
+        };
+        Error::sentence(operation, code, message, status, request_id, || causes(&error))
+    }
+
+    /// Assemble the sentence from its parts; `causes` is asked only when
+    /// the service gave neither a code nor a message.
+    fn sentence(
+        operation: &str,
+        code: Option<String>,
+        message: Option<String>,
+        status: Option<u16>,
+        request_id: Option<String>,
+        causes: impl FnOnce() -> String,
+    ) -> Error {
+        let what = match (&code, &message) {
+            (Some(code), Some(message)) => format!("{code}: {}", one_line(message)),
+            (Some(code), None) => code.clone(),
+            (None, Some(message)) => one_line(message),
+            (None, None) => match status {
+                Some(status) => format!("the service answered HTTP {status} without an error code"),
+                None => causes(),
             },
-            _ => Error { code: None, message: format!("{call} failed: {}", DisplayErrorContext(&error)) },
-        }
+        };
+        let id = request_id.map(|id| format!(" (request id {id})")).unwrap_or_default();
+        Error { code, message: format!("{operation} failed: {what}{id}") }
     }
 
     /// Whether the error says the stack does not exist.
     fn is_missing_stack(&self) -> bool {
         self.code.as_deref() == Some("ValidationError") && self.message.contains("does not exist")
     }
+
+    /// Whether the service refused the call for lack of permission
+    /// (`AccessDenied`, `AccessDeniedException`, `UnauthorizedOperation`,
+    /// `AuthorizationError`).
+    pub fn is_access_denied(&self) -> bool {
+        self.code.as_deref().is_some_and(|code| {
+            code.starts_with("AccessDenied") || code == "UnauthorizedOperation" || code.starts_with("Authorization")
+        })
+    }
+}
+
+/// Text on one line: line breaks and runs of spaces become one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An error and its sources, each said once, joined with `: `.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(error) = current {
+        let text = one_line(&error.to_string());
+        if !text.is_empty() && !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        current = error.source();
+    }
+    if parts.is_empty() { "no answer from the service".to_string() } else { parts.join(": ") }
 }
 
 /// How to reach AWS.
@@ -71,11 +134,11 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
 }
 
-/// A CloudFormation client from the default credential chain and the given
+/// The SDK configuration from the default credential chain and the given
 /// options. `region` is the source's region, used when `--region` is not
 /// given; without either, the SDK's own region chain (environment, profile)
 /// decides.
-pub async fn client(options: &AwsOptions, region: Option<&str>) -> Client {
+pub async fn sdk_config(options: &AwsOptions, region: Option<&str>) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
@@ -86,7 +149,113 @@ pub async fn client(options: &AwsOptions, region: Option<&str>) -> Client {
     if let Some(endpoint) = &options.endpoint_url {
         loader = loader.endpoint_url(endpoint);
     }
-    Client::new(&loader.load().await)
+    loader.load().await
+}
+
+/// A CloudFormation client from the default credential chain and the given
+/// options (see [`sdk_config`]).
+pub async fn client(options: &AwsOptions, region: Option<&str>) -> Client {
+    Client::new(&sdk_config(options, region).await)
+}
+
+/// Every client of one run, from one SDK configuration: CloudFormation, and
+/// the services preflight and staging ask.
+#[derive(Clone, Debug)]
+pub struct Aws {
+    /// The configuration every client is made from.
+    pub config: aws_config::SdkConfig,
+    /// The same, with short waits between retries: for the read-only
+    /// questions of preflight and drift detection, which must not stall a
+    /// plan (a local emulator answers what it does not implement with
+    /// errors the SDK would otherwise retry for seconds).
+    quick: aws_config::SdkConfig,
+    /// CloudFormation.
+    pub cloudformation: Client,
+}
+
+impl Aws {
+    /// Clients for `options`, in the source's `region` unless `--region`
+    /// says otherwise.
+    pub async fn connect(options: &AwsOptions, region: Option<&str>) -> Aws {
+        let config = sdk_config(options, region).await;
+        let cloudformation = Client::new(&config);
+        let retry = aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(2)
+            .with_initial_backoff(Duration::from_millis(100));
+        let quick = config.to_builder().retry_config(retry).build();
+        Aws { config, quick, cloudformation }
+    }
+
+    /// CloudFormation with short retries (drift detection).
+    pub fn cloudformation_quick(&self) -> Client {
+        Client::new(&self.quick)
+    }
+
+    /// The region the clients talk to.
+    pub fn region(&self) -> String {
+        self.config.region().map_or_else(|| "(no region)".to_string(), |r| r.to_string())
+    }
+
+    /// Whether the clients talk to another endpoint than AWS's (a local
+    /// emulator): S3 is then addressed by path, not by host name.
+    pub fn custom_endpoint(&self) -> bool {
+        self.config.endpoint_url().is_some()
+    }
+
+    /// Whether the endpoint is plain HTTP (a local emulator): no request
+    /// can then satisfy a policy that demands TLS.
+    pub fn plain_http(&self) -> bool {
+        self.config.endpoint_url().is_some_and(|url| url.starts_with("http://"))
+    }
+
+    /// EC2.
+    pub fn ec2(&self) -> aws_sdk_ec2::Client {
+        aws_sdk_ec2::Client::new(&self.quick)
+    }
+
+    /// RDS.
+    pub fn rds(&self) -> aws_sdk_rds::Client {
+        aws_sdk_rds::Client::new(&self.quick)
+    }
+
+    /// ElastiCache.
+    pub fn elasticache(&self) -> aws_sdk_elasticache::Client {
+        aws_sdk_elasticache::Client::new(&self.quick)
+    }
+
+    /// ACM, in `region` (a certificate lives in one region).
+    pub fn acm(&self, region: &str) -> aws_sdk_acm::Client {
+        let config =
+            aws_sdk_acm::config::Builder::from(&self.quick).region(aws_config::Region::new(region.to_string()));
+        aws_sdk_acm::Client::from_conf(config.build())
+    }
+
+    /// Shield (a global service, answered in us-east-1).
+    pub fn shield(&self) -> aws_sdk_shield::Client {
+        let config = aws_sdk_shield::config::Builder::from(&self.quick).region(aws_config::Region::new("us-east-1"));
+        aws_sdk_shield::Client::from_conf(config.build())
+    }
+
+    /// SSM.
+    pub fn ssm(&self) -> aws_sdk_ssm::Client {
+        aws_sdk_ssm::Client::new(&self.quick)
+    }
+
+    /// STS.
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.quick)
+    }
+
+    /// Service Quotas.
+    pub fn service_quotas(&self) -> aws_sdk_servicequotas::Client {
+        aws_sdk_servicequotas::Client::new(&self.quick)
+    }
+
+    /// S3; by path (`endpoint/bucket/key`) on a custom endpoint.
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::from(&self.config).force_path_style(self.custom_endpoint());
+        aws_sdk_s3::Client::from_conf(config.build())
+    }
 }
 
 /// The region a client talks to.
@@ -170,7 +339,55 @@ pub async fn deployed(client: &Client, stack: &str) -> Result<(Option<StackInfo>
     let body = output.template_body().unwrap_or("").to_string();
     let template = parse_template(&body)?;
     let parameters = info.parameters.clone();
-    Ok((Some(info), Some(Deployed { body, template, parameters })))
+    if !nested::is_parent(&template) {
+        return Ok((Some(info), Some(Deployed { body, template, parameters, ..Deployed::default() })));
+    }
+    // A split deployment: read every child's template and join them.
+    let mut children = nested_stacks(client, &info.id).await?;
+    children.sort();
+    let mut bodies = body;
+    let mut templates = BTreeMap::new();
+    let mut assignment = BTreeMap::new();
+    for (logical_id, stack_id) in &children {
+        let output = client
+            .get_template()
+            .stack_name(stack_id)
+            .template_stage(TemplateStage::Original)
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk("GetTemplate", e))?;
+        let child_body = output.template_body().unwrap_or("").to_string();
+        let child = parse_template(&child_body)?;
+        for id in child.get("Resources").and_then(Value::as_object).into_iter().flat_map(|r| r.keys()) {
+            assignment.insert(id.clone(), logical_id.clone());
+        }
+        bodies.push('\n');
+        bodies.push_str(&child_body);
+        templates.insert(logical_id.clone(), child);
+    }
+    let joined = nested::join(&template, &templates)
+        .map_err(|e| Error::msg(format!("cannot read the deployed nested stacks of {}: {e}", info.name)))?;
+    // Parameters that live in a child (the SSM-typed image parameters):
+    // their values are the child's.
+    let mut parameters = parameters;
+    let flat_parameters = joined.get("Parameters").and_then(Value::as_object);
+    for (logical_id, stack_id) in &children {
+        let local = templates
+            .get(logical_id)
+            .and_then(|t| t.pointer(&format!("/Metadata/{}/LocalParameters", nested::METADATA)))
+            .and_then(Value::as_array);
+        if local.is_none_or(|l| l.is_empty()) {
+            continue;
+        }
+        if let Some(child) = describe_stack(client, stack_id).await? {
+            for (key, value) in child.parameters {
+                if flat_parameters.is_some_and(|p| p.contains_key(&key)) && !parameters.contains_key(&key) {
+                    parameters.insert(key, value);
+                }
+            }
+        }
+    }
+    Ok((Some(info), Some(Deployed { body: bodies, template: joined, parameters, children, assignment })))
 }
 
 /// Parse a deployed template body. mhac deploys JSON; a stack made by other
@@ -183,18 +400,19 @@ pub fn parse_template(body: &str) -> Result<Value, Error> {
     })
 }
 
-/// The body mhac sends: compact JSON, so more fits under
+/// A template as mhac sends it: compact JSON, so more fits under
 /// [`MAX_TEMPLATE_BODY`].
-pub fn template_body(template: &Value) -> Result<String, Error> {
-    let body =
-        serde_json::to_string(template).map_err(|e| Error::msg(format!("cannot serialise the template: {e}")))?;
-    if body.len() > MAX_TEMPLATE_BODY {
-        return Err(Error::msg(format!(
-            "the template is {} bytes; CloudFormation accepts at most {MAX_TEMPLATE_BODY} bytes in a request: deploy it with `mhac build` and an S3 template URL",
-            body.len()
-        )));
-    }
-    Ok(body)
+pub fn compact(template: &Value) -> Result<String, Error> {
+    serde_json::to_string(template).map_err(|e| Error::msg(format!("cannot serialise the template: {e}")))
+}
+
+/// Where CloudFormation reads a template from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TemplateSource {
+    /// In the request (at most [`MAX_TEMPLATE_BODY`] bytes).
+    Body(String),
+    /// An S3 URL (the staging bucket).
+    Url(String),
 }
 
 /// A resource change as the service reports it in a change set.
@@ -239,20 +457,24 @@ pub async fn create_change_set(
     stack: &str,
     name: &str,
     kind: ChangeSetKind,
-    body: &str,
+    template: &TemplateSource,
     parameters: &BTreeMap<String, String>,
     capabilities: &[String],
 ) -> Result<String, Error> {
-    let mut request = client
-        .create_change_set()
-        .stack_name(stack)
-        .change_set_name(name)
-        .description("mhac apply")
-        .change_set_type(match kind {
-            ChangeSetKind::Create => ChangeSetType::Create,
-            ChangeSetKind::Update => ChangeSetType::Update,
-        })
-        .template_body(body);
+    let mut request =
+        client.create_change_set().stack_name(stack).change_set_name(name).description("mhac apply").change_set_type(
+            match kind {
+                ChangeSetKind::Create => ChangeSetType::Create,
+                ChangeSetKind::Update => ChangeSetType::Update,
+            },
+        );
+    request = match template {
+        TemplateSource::Body(body) => request.template_body(body),
+        // Nested stacks' own changes are listed in change sets of their own.
+        TemplateSource::Url(url) => {
+            request.template_url(url).include_nested_stacks(capabilities.iter().any(|c| c == "CAPABILITY_AUTO_EXPAND"))
+        }
+    };
     for (key, value) in parameters {
         request = request.parameters(Parameter::builder().parameter_key(key).parameter_value(value).build());
     }
@@ -320,6 +542,18 @@ pub async fn wait_change_set(client: &Client, id: &str) -> Result<ChangeSetOutco
                     changes.extend(read_changes(page.changes()));
                     token = page.next_token().map(str::to_string);
                 }
+                // The changes inside nested stacks, from their change sets.
+                let mut nested_ids: Vec<String> = nested_change_sets(output.changes());
+                while let Some(nested) = nested_ids.pop() {
+                    let page = client
+                        .describe_change_set()
+                        .change_set_name(&nested)
+                        .send()
+                        .await
+                        .map_err(|e| Error::from_sdk("DescribeChangeSet", e))?;
+                    changes.extend(read_changes(page.changes()));
+                    nested_ids.extend(nested_change_sets(page.changes()));
+                }
                 return Ok(ChangeSetOutcome::Ready(changes));
             }
             Some(ChangeSetStatus::Failed) => {
@@ -333,10 +567,21 @@ pub async fn wait_change_set(client: &Client, id: &str) -> Result<ChangeSetOutco
     }
 }
 
+/// The change sets of nested stacks a change set points to.
+fn nested_change_sets(changes: &[aws_sdk_cloudformation::types::Change]) -> Vec<String> {
+    changes
+        .iter()
+        .filter_map(|change| change.resource_change())
+        .filter(|rc| rc.resource_type() == Some("AWS::CloudFormation::Stack"))
+        .filter_map(|rc| rc.change_set_id().map(str::to_string))
+        .collect()
+}
+
 fn read_changes(changes: &[aws_sdk_cloudformation::types::Change]) -> Vec<ServiceChange> {
     changes
         .iter()
         .filter_map(|change| change.resource_change())
+        .filter(|rc| rc.resource_type() != Some("AWS::CloudFormation::Stack") || rc.change_set_id().is_none())
         .map(|rc| ServiceChange {
             logical_id: rc.logical_resource_id().unwrap_or("").to_string(),
             resource_type: rc.resource_type().unwrap_or("").to_string(),
@@ -393,6 +638,10 @@ pub struct Event {
     pub logical_id: String,
     /// The resource type.
     pub resource_type: String,
+    /// The physical ID (for a nested stack: its stack ID).
+    pub physical_id: Option<String>,
+    /// The name of the stack the event is from.
+    pub stack_name: String,
     /// `CREATE_IN_PROGRESS`, ...
     pub status: String,
     /// Why.
@@ -402,9 +651,16 @@ pub struct Event {
 }
 
 impl Event {
-    /// Whether this is an event of the stack itself.
+    /// Whether this is an event of the stack itself (not of a resource,
+    /// nor of a nested stack).
     pub fn is_stack(&self) -> bool {
         self.resource_type == "AWS::CloudFormation::Stack"
+            && (self.stack_name.is_empty() || self.logical_id == self.stack_name)
+    }
+
+    /// Whether this is an event of a nested stack of the stack.
+    pub fn is_nested_stack(&self) -> bool {
+        self.resource_type == "AWS::CloudFormation::Stack" && !self.is_stack()
     }
 }
 
@@ -435,6 +691,8 @@ pub async fn events_since(
                 id,
                 logical_id: event.logical_resource_id().unwrap_or("").to_string(),
                 resource_type: event.resource_type().unwrap_or("").to_string(),
+                physical_id: event.physical_resource_id().filter(|id| !id.is_empty()).map(str::to_string),
+                stack_name: event.stack_name().unwrap_or("").to_string(),
                 status: event.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
                 reason: event.resource_status_reason().map(str::to_string),
                 time: event
@@ -450,6 +708,154 @@ pub async fn events_since(
     }
     newest_first.reverse();
     Ok(newest_first)
+}
+
+/// A resource of a stack (ListStackResources).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackResource {
+    /// The logical ID.
+    pub logical_id: String,
+    /// The type.
+    pub resource_type: String,
+    /// The physical ID (for a nested stack: its stack ID).
+    pub physical_id: Option<String>,
+    /// `CREATE_COMPLETE`, ...
+    pub status: String,
+}
+
+impl StackResource {
+    /// Whether the resource is a nested stack.
+    pub fn is_stack(&self) -> bool {
+        self.resource_type == "AWS::CloudFormation::Stack"
+    }
+}
+
+/// Every resource of a stack.
+pub async fn stack_resources(client: &Client, stack: &str) -> Result<Vec<StackResource>, Error> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let output = client
+            .list_stack_resources()
+            .stack_name(stack)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk("ListStackResources", e))?;
+        for summary in output.stack_resource_summaries() {
+            out.push(StackResource {
+                logical_id: summary.logical_resource_id().unwrap_or_default().to_string(),
+                resource_type: summary.resource_type().unwrap_or_default().to_string(),
+                physical_id: summary.physical_resource_id().filter(|id| !id.is_empty()).map(str::to_string),
+                status: summary.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            });
+        }
+        token = output.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// The nested stacks of a stack, by logical ID → stack ID (their own
+/// nested stacks are not followed: mhac nests one level).
+pub async fn nested_stacks(client: &Client, stack: &str) -> Result<Vec<(String, String)>, Error> {
+    Ok(stack_resources(client, stack)
+        .await?
+        .into_iter()
+        .filter(StackResource::is_stack)
+        .filter_map(|r| Some((r.logical_id, r.physical_id?)))
+        .collect())
+}
+
+/// The physical IDs of everything a stack and its nested stacks hold.
+pub async fn physical_ids(client: &Client, stack: &str) -> Result<std::collections::BTreeSet<String>, Error> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut stacks = vec![stack.to_string()];
+    while let Some(stack) = stacks.pop() {
+        for resource in stack_resources(client, &stack).await? {
+            if let Some(id) = resource.physical_id.clone() {
+                if resource.is_stack() {
+                    stacks.push(id.clone());
+                }
+                out.insert(id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Detect drift on one stack and list the resources that drifted. `Ok(None)`
+/// when detection did not finish within `patience`.
+pub async fn detect_drift(
+    client: &Client,
+    stack: &str,
+    patience: Duration,
+) -> Result<Option<Vec<crate::plan::DriftedResource>>, Error> {
+    use aws_sdk_cloudformation::types::{StackDriftDetectionStatus, StackResourceDriftStatus};
+    let output = client
+        .detect_stack_drift()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk("DetectStackDrift", e))?;
+    let id = output.stack_drift_detection_id().unwrap_or_default().to_string();
+    let started = std::time::Instant::now();
+    let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(5));
+    loop {
+        let status = client
+            .describe_stack_drift_detection_status()
+            .stack_drift_detection_id(&id)
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk("DescribeStackDriftDetectionStatus", e))?;
+        match status.detection_status() {
+            Some(StackDriftDetectionStatus::DetectionComplete) => break,
+            // A partial detection (some resource types cannot be checked)
+            // still lists what it could check.
+            Some(StackDriftDetectionStatus::DetectionFailed) => break,
+            _ if started.elapsed() > patience => return Ok(None),
+            _ => backoff.wait().await,
+        }
+    }
+    let mut drifted = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .describe_stack_resource_drifts()
+            .stack_name(stack)
+            .stack_resource_drift_status_filters(StackResourceDriftStatus::Modified)
+            .stack_resource_drift_status_filters(StackResourceDriftStatus::Deleted)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk("DescribeStackResourceDrifts", e))?;
+        for drift in page.stack_resource_drifts() {
+            drifted.push(crate::plan::DriftedResource {
+                logical_id: drift.logical_resource_id().unwrap_or_default().to_string(),
+                resource_type: drift.resource_type().unwrap_or_default().to_string(),
+                status: drift.stack_resource_drift_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                differences: drift
+                    .property_differences()
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "{}: expected {}, actual {}",
+                            d.property_path().unwrap_or("?"),
+                            d.expected_value().unwrap_or("(none)"),
+                            d.actual_value().unwrap_or("(none)")
+                        )
+                    })
+                    .collect(),
+            });
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    drifted.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
+    Ok(Some(drifted))
 }
 
 /// The newest event's ID.
@@ -480,10 +886,33 @@ mod tests {
     }
 
     #[test]
-    fn template_body_is_compact_and_bounded() {
+    fn errors_are_one_sentence() {
+        let e = Error::sentence(
+            "UpdateTerminationProtection",
+            Some("ValidationError".into()),
+            Some("Stack x\n  does not exist".into()),
+            Some(400),
+            Some("abc-123".into()),
+            || unreachable!(),
+        );
+        assert_eq!(
+            e.message,
+            "UpdateTerminationProtection failed: ValidationError: Stack x does not exist (request id abc-123)"
+        );
+        let e = Error::sentence("GetTemplate", None, None, Some(404), None, || unreachable!());
+        assert_eq!(e.message, "GetTemplate failed: the service answered HTTP 404 without an error code");
+        let e =
+            Error::sentence("DescribeStacks", None, None, None, None, || "dispatch failure: connection refused".into());
+        assert_eq!(e.message, "DescribeStacks failed: dispatch failure: connection refused");
+        assert!(!e.message.contains('\n'));
+        let denied =
+            Error::sentence("DescribeImages", Some("UnauthorizedOperation".into()), None, None, None, String::new);
+        assert!(denied.is_access_denied());
+    }
+
+    #[test]
+    fn templates_are_sent_compact() {
         let small = serde_json::json!({ "Resources": {} });
-        assert_eq!(template_body(&small).expect("fits"), r#"{"Resources":{}}"#);
-        let big = serde_json::json!({ "Description": "x".repeat(MAX_TEMPLATE_BODY) });
-        assert!(template_body(&big).is_err());
+        assert_eq!(compact(&small).expect("serialises"), r#"{"Resources":{}}"#);
     }
 }

@@ -9,24 +9,36 @@ use std::io::{IsTerminal, Write};
 pub struct Console {
     live: bool,
     bar: Option<ProgressBar>,
+    stderr: bool,
 }
 
 impl Console {
     /// A console on standard output; live progress when standard error is
     /// a terminal.
     pub fn stdout() -> Console {
-        Console { live: std::io::stderr().is_terminal(), bar: None }
+        Console { live: std::io::stderr().is_terminal(), bar: None, stderr: false }
     }
 
     /// A console that never draws live progress (plain lines only).
     pub fn plain() -> Console {
-        Console { live: false, bar: None }
+        Console { live: false, bar: None, stderr: false }
+    }
+
+    /// Plain lines on standard error (for commands whose standard output
+    /// is a document).
+    pub fn plain_stderr() -> Console {
+        Console { live: false, bar: None, stderr: true }
     }
 
     /// Print a line (above the progress display, if one is shown).
     pub fn line(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
+            None if self.stderr => {
+                let mut out = std::io::stderr().lock();
+                let _ = writeln!(out, "{text}");
+                let _ = out.flush();
+            }
             None => {
                 let mut out = std::io::stdout().lock();
                 let _ = writeln!(out, "{text}");

@@ -198,6 +198,32 @@ fn properties(resource: &Value) -> Option<&Map<String, Value>> {
     resource.get("Properties").and_then(Value::as_object)
 }
 
+/// The engine family of an RDS engine name: `aurora-mysql` → `aurora`,
+/// `sqlserver-ex` → `sqlserver`, `postgres` → `postgres`.
+fn engine_family(engine: &str) -> &str {
+    engine.split('-').next().unwrap_or(engine)
+}
+
+/// Whether a change of a conditional create-only property is known to
+/// always replace the resource, and why: an RDS instance moved to another
+/// engine family (MySQL to PostgreSQL, MariaDB to MySQL) cannot be
+/// converted in place.
+fn always_replaces(
+    resource_type: &str,
+    pointer: &str,
+    old: Option<&Map<String, Value>>,
+    new: Option<&Map<String, Value>>,
+) -> Option<String> {
+    if resource_type != "AWS::RDS::DBInstance" || pointer != "/properties/Engine" {
+        return None;
+    }
+    let engine = |props: Option<&Map<String, Value>>| {
+        props.and_then(|p| p.get("Engine")).and_then(Value::as_str).map(str::to_ascii_lowercase)
+    };
+    let (old, new) = (engine(old)?, engine(new)?);
+    (engine_family(&old) != engine_family(&new)).then(|| format!("Engine ({old} → {new}: another engine family)"))
+}
+
 /// Compare a deployed template (`None`: no stack) with a new one.
 /// `changed_parameters` are the template parameters whose value differs
 /// from the deployed stack's. The result is sorted by logical ID.
@@ -298,6 +324,7 @@ pub fn diff(deployed: Option<&Value>, new: &Value, changed_parameters: &BTreeSet
             let entry = create_only::lookup(&ty);
             let mut replaced_because = BTreeSet::new();
             let mut may_replace_because = BTreeSet::new();
+            let mut always = BTreeSet::new();
             for (pointers, into) in entry
                 .map(|e| [(&e.create_only, &mut replaced_because), (&e.conditional, &mut may_replace_because)])
                 .into_iter()
@@ -310,11 +337,21 @@ pub fn diff(deployed: Option<&Value>, new: &Value, changed_parameters: &BTreeSet
                     }
                     let textual = values_at(old_props, pointer) != values_at(new_props, pointer);
                     let indirect = !direct.get(id).is_some_and(|d| d.contains(top));
-                    if textual || indirect {
-                        into.insert(pointer.trim_start_matches("/properties/").to_string());
+                    if !(textual || indirect) {
+                        continue;
+                    }
+                    match always_replaces(&ty, pointer, old_props, new_props) {
+                        // Known to replace: not "may", but "will".
+                        Some(why) => {
+                            always.insert(why);
+                        }
+                        None => {
+                            into.insert(pointer.trim_start_matches("/properties/").to_string());
+                        }
                     }
                 }
             }
+            replaced_because.extend(always);
             if entry.is_none() && !hard.is_empty() {
                 may_replace_because.insert(format!("unknown: no create-only data for {ty}"));
             }
@@ -449,6 +486,25 @@ mod tests {
         let changes = diff(Some(&db(false, "moodle")), &db(false, "other"), &BTreeSet::new());
         assert_eq!(changes[0].action, Action::Replace);
         assert_eq!(changes[0].replaced_because, vec!["DBName"]);
+    }
+
+    #[test]
+    fn an_engine_family_change_replaces_outright() {
+        let db = |engine: &str, version: &str| {
+            json!({ "Resources": { "Db": { "Type": "AWS::RDS::DBInstance", "Properties": {
+                "Engine": engine, "EngineVersion": version, "DBName": "moodle" } } } })
+        };
+        let changes = diff(Some(&db("mysql", "8.0")), &db("postgres", "16"), &BTreeSet::new());
+        assert_eq!(changes[0].action, Action::Replace);
+        assert_eq!(changes[0].replaced_because, vec!["Engine (mysql → postgres: another engine family)"]);
+        assert!(changes[0].may_replace_because.is_empty());
+        // A version upgrade in the same family stays a modify.
+        let changes = diff(Some(&db("mysql", "8.0")), &db("mysql", "8.4"), &BTreeSet::new());
+        assert_eq!(changes[0].action, Action::Modify);
+        // An edition change in one family may replace, depending on the service.
+        let changes = diff(Some(&db("oracle-ee", "19")), &db("oracle-se2", "19"), &BTreeSet::new());
+        assert_eq!(changes[0].action, Action::Modify);
+        assert_eq!(changes[0].may_replace_because, vec!["Engine"]);
     }
 
     #[test]

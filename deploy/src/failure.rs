@@ -204,6 +204,8 @@ mod tests {
             id: format!("{id}-{status}"),
             logical_id: id.to_string(),
             resource_type: if id == "stack" { "AWS::CloudFormation::Stack" } else { "AWS::EC2::Subnet" }.to_string(),
+            physical_id: None,
+            stack_name: "stack".to_string(),
             status: status.to_string(),
             reason: reason.map(str::to_string),
             time: String::new(),

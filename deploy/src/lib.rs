@@ -13,6 +13,7 @@
 //!   through [`aws`].
 
 pub mod aws;
+pub mod broadening;
 pub mod console;
 pub mod create_only;
 pub mod diff;
@@ -20,4 +21,6 @@ pub mod failure;
 pub mod ops;
 pub mod params;
 pub mod plan;
+pub mod preflight;
+pub mod staging;
 pub mod stateful;

@@ -1,11 +1,15 @@
 //! The operations behind `mhac plan`, `apply`, `destroy` and `status`.
 
-use crate::aws::{self, Backoff, ChangeSetKind, ChangeSetOutcome, Error, Event, ServiceChange, StackInfo};
+use crate::aws::{
+    self, Aws, Backoff, ChangeSetKind, ChangeSetOutcome, Error, Event, ServiceChange, StackInfo, TemplateSource,
+};
 use crate::console::Console;
 use crate::diff::Action;
 use crate::failure;
-use crate::plan::{Desired, Origin, Plan};
+use crate::plan::{Deployed, Desired, DriftReport, Origin, Plan};
+use crate::staging;
 use aws_sdk_cloudformation::Client;
+use mhac_backends::cloudformation::nested::{self, Nested};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
@@ -24,31 +28,207 @@ pub enum Outcome {
     Interrupted,
 }
 
-/// Make a plan: read what is deployed and compare.
-pub async fn plan(client: &Client, desired: &Desired) -> Result<(Option<StackInfo>, Plan), Error> {
+/// A plan and what it was made against.
+pub struct Planned {
+    /// The stack, if it exists.
+    pub info: Option<StackInfo>,
+    /// What is deployed, if anything.
+    pub deployed: Option<Deployed>,
+    /// The plan.
+    pub plan: Plan,
+    /// The split into nested stacks, when the deployment is (or already
+    /// was) past CloudFormation's limits.
+    pub nested: Option<Nested>,
+}
+
+/// How long drift detection may take per stack.
+const DRIFT_PATIENCE: Duration = Duration::from_secs(120);
+
+/// Make a plan: read what is deployed (the nested stacks of a split
+/// deployment joined into one template), compare, split the new template
+/// when it must be (a resource a split would move to another stack is
+/// replaced: listed so), and detect drift.
+pub async fn plan(aws: &Aws, desired: &Desired) -> Result<Planned, Error> {
+    let client = &aws.cloudformation;
     let (info, deployed) = aws::deployed(client, &desired.stack).await?;
-    Ok((info, Plan::new(desired, deployed.as_ref())))
+    let mut plan = Plan::new(desired, deployed.as_ref());
+    let nested = layout(&desired.template, deployed.as_ref())?;
+    if let Some(deployed) = &deployed {
+        let new: BTreeMap<String, String> = nested.as_ref().map(Nested::assignment).unwrap_or_default();
+        let moved: Vec<(String, String, String)> = desired
+            .template
+            .get("Resources")
+            .and_then(serde_json::Value::as_object)
+            .into_iter()
+            .flat_map(|r| r.keys())
+            .filter(|id| deployed.template.pointer(&format!("/Resources/{id}")).is_some())
+            .filter_map(|id| {
+                let stack = |child: Option<&String>| child.cloned().unwrap_or_else(|| "the root stack".to_string());
+                let (before, after) = (stack(deployed.assignment.get(id)), stack(new.get(id)));
+                (before != after).then(|| (id.clone(), before, after))
+            })
+            .collect();
+        plan.mark_moved(&moved);
+    }
+    if let Some(info) = info.as_ref().filter(|i| !i.is_review()) {
+        let stacks: Vec<String> = match &deployed {
+            Some(d) if d.is_nested() => d.children.iter().map(|(_, id)| id.clone()).collect(),
+            _ => vec![info.id.clone()],
+        };
+        plan.drift = Some(drift(aws, &stacks).await);
+    }
+    Ok(Planned { info, deployed, plan, nested })
+}
+
+/// Whether a template is deployed as nested stacks, and how: when it is
+/// past CloudFormation's limits, or when the deployed stack is split
+/// already (a split deployment stays split, so nothing moves back).
+pub fn layout(template: &serde_json::Value, deployed: Option<&Deployed>) -> Result<Option<Nested>, Error> {
+    let was_nested = deployed.is_some_and(Deployed::is_nested);
+    if !was_nested && !nested::needs_split(template) {
+        return Ok(None);
+    }
+    let previous = deployed.map(|d| d.assignment.clone()).unwrap_or_default();
+    nested::split(template, &previous)
+        .map(Some)
+        .map_err(|e| Error::msg(format!("cannot split the deployment into nested stacks: {e}")))
+}
+
+/// Drift of the stacks (in parallel), as one report.
+async fn drift(aws: &Aws, stacks: &[String]) -> DriftReport {
+    let client = aws.cloudformation_quick();
+    let mut tasks = tokio::task::JoinSet::new();
+    for stack in stacks {
+        let (client, stack) = (client.clone(), stack.clone());
+        tasks.spawn(async move { aws::detect_drift(&client, &stack, DRIFT_PATIENCE).await });
+    }
+    let mut report = DriftReport::default();
+    while let Some(result) = tasks.join_next().await {
+        match result {
+            Ok(Ok(Some(drifted))) => report.drifted.extend(drifted),
+            Ok(Ok(None)) => {
+                report.note.get_or_insert_with(|| {
+                    format!(
+                        "drift detection did not finish within {} s; plan again to see it",
+                        DRIFT_PATIENCE.as_secs()
+                    )
+                });
+            }
+            Ok(Err(error)) => {
+                report.note.get_or_insert_with(|| format!("not checked: {error}"));
+            }
+            Err(error) => {
+                report.note.get_or_insert_with(|| format!("not checked: {error}"));
+            }
+        }
+    }
+    report.drifted.sort_by(|a, b| a.logical_id.cmp(&b.logical_id));
+    report
+}
+
+/// Where the templates go, and what the staging bucket is for.
+#[derive(Clone, Debug, Default)]
+pub struct Staging {
+    /// The account the credentials are for (the staging bucket's name).
+    pub account: Option<String>,
+    /// `--staging-bucket NAME`.
+    pub bucket: Option<String>,
+}
+
+/// Whether the template must go through the staging bucket: it is split,
+/// or too large to send in the request.
+pub fn needs_staging(plan: &Plan, nested: Option<&Nested>) -> bool {
+    nested.is_some() || aws::compact(&plan.template).is_ok_and(|b| b.len() > aws::MAX_TEMPLATE_BODY)
+}
+
+/// The template for a change set, and its capabilities: the body itself, or
+/// the staging bucket's URL of it (and of its nested stacks).
+async fn template_source(
+    aws: &Aws,
+    plan: &Plan,
+    nested: Option<&Nested>,
+    staging: Option<&staging::Staging>,
+) -> Result<(TemplateSource, Vec<String>), Error> {
+    let mut capabilities = plan.capabilities.clone();
+    let body = match nested {
+        None => aws::compact(&plan.template)?,
+        Some(split) => {
+            let staging = staging.ok_or_else(|| Error::msg("nested stacks need the staging bucket"))?;
+            let mut split = split.clone();
+            let mut urls = BTreeMap::new();
+            for child in &split.children {
+                let url =
+                    staging::upload(aws, staging, &plan.stack, &child.logical_id, &aws::compact(&child.template)?)
+                        .await?;
+                urls.insert(child.logical_id.clone(), url);
+            }
+            split.set_template_urls(|child| urls.get(&child.logical_id).cloned().unwrap_or_default());
+            if !capabilities.iter().any(|c| c == "CAPABILITY_AUTO_EXPAND") {
+                capabilities.push("CAPABILITY_AUTO_EXPAND".to_string());
+            }
+            aws::compact(&split.parent)?
+        }
+    };
+    if body.len() <= aws::MAX_TEMPLATE_BODY {
+        return Ok((TemplateSource::Body(body), capabilities));
+    }
+    let staging = staging.ok_or_else(|| {
+        Error::msg(format!(
+            "the template is {} bytes, over the {} bytes a request may carry, and there is no staging bucket",
+            body.len(),
+            aws::MAX_TEMPLATE_BODY
+        ))
+    })?;
+    let name = if nested.is_some() { "parent" } else { "template" };
+    Ok((TemplateSource::Url(staging::upload(aws, staging, &plan.stack, name, &body).await?), capabilities))
+}
+
+/// The account's id, from the staging options or STS.
+async fn account(aws: &Aws, staging: &Staging) -> Result<String, Error> {
+    match &staging.account {
+        Some(account) => Ok(account.clone()),
+        None => Ok(crate::preflight::identity(aws).await?.account),
+    }
 }
 
 /// Confirm a plan for an existing stack with the service: create a change
 /// set, compare its changes with the prediction, and delete it. Records the
 /// service's verdict in the plan (`service_check`). New stacks and empty
 /// plans are not checked: a change set for a new stack would create it (in
-/// review), and an empty plan has nothing to confirm.
-pub async fn confirm_with_service(client: &Client, plan: &mut Plan) -> Result<(), Error> {
+/// review), and an empty plan has nothing to confirm. A template that needs
+/// the staging bucket is checked only when the bucket exists: `plan`
+/// creates nothing.
+pub async fn confirm_with_service(aws: &Aws, planned: &mut Planned, options: &Staging) -> Result<(), Error> {
+    let plan = &mut planned.plan;
     if plan.deployed_template_sha256.is_none() || plan.is_empty() {
         return Ok(());
     }
-    let body = aws::template_body(&plan.template)?;
+    let staging = if needs_staging(plan, planned.nested.as_ref()) {
+        let account = account(aws, options).await?;
+        match staging::prepare(aws, &account, options.bucket.as_deref(), false).await? {
+            Some(staging) => Some(staging),
+            None => {
+                plan.service_check = Some(vec![format!(
+                    "not asked: the template goes through the staging bucket {}, which `mhac apply` creates",
+                    staging::default_name(&account, &aws.region())
+                )]);
+                return Ok(());
+            }
+        }
+    } else {
+        None
+    };
+    let (source, capabilities) = template_source(aws, plan, planned.nested.as_ref(), staging.as_ref()).await?;
+    let client = &aws.cloudformation;
     let name = format!("mhac-plan-{}", millis());
     let id = aws::create_change_set(
         client,
         &plan.stack,
         &name,
         ChangeSetKind::Update,
-        &body,
+        &source,
         &plan.parameters,
-        &plan.capabilities,
+        &capabilities,
     )
     .await?;
     let outcome = aws::wait_change_set(client, &id).await;
@@ -65,12 +245,30 @@ fn millis() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
 }
 
+/// How `apply` gets the user's go-ahead.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Approval {
+    /// `--auto-approve`, or a saved plan (reviewed when it was made).
+    #[default]
+    Given,
+    /// Ask on the terminal.
+    Ask,
+    /// No terminal to ask on and no `--auto-approve`: refuse.
+    Refuse,
+}
+
 /// Options of `apply`.
 #[derive(Clone, Debug, Default)]
 pub struct ApplyOptions {
     /// Source component names (or logical IDs) whose replacement or removal
     /// is allowed.
     pub allow_replace: Vec<String>,
+    /// How to get the go-ahead.
+    pub approval: Approval,
+    /// The staging bucket and account.
+    pub staging: Staging,
+    /// What preflight did, to show with the plan.
+    pub preflight: Option<crate::plan::PreflightRecord>,
 }
 
 /// `mhac status --stack NAME --region R --watch`, for messages.
@@ -78,16 +276,28 @@ pub fn status_command(stack: &str, region: &str) -> String {
     format!("mhac status --stack {stack} --region {region} --watch")
 }
 
+/// Ask on the terminal whether to apply; only `yes` says yes.
+fn ask(stack: &str) -> bool {
+    use std::io::{BufRead, Write};
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "\nApply these changes to stack {stack}? Only 'yes' applies them: ");
+    let _ = stderr.flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    answer.trim() == "yes"
+}
+
 /// Deploy. `saved` is the plan file being applied, if any: then the
 /// deployed template must still be the one that plan was made against.
 pub async fn apply(
-    client: &Client,
+    aws: &Aws,
     desired: &Desired,
     saved: Option<&Plan>,
     options: &ApplyOptions,
     console: &mut Console,
 ) -> Result<Outcome, Error> {
-    let (info, plan) = plan(client, desired).await?;
+    let client = &aws.cloudformation;
+    let Planned { info, deployed: _, mut plan, nested } = plan(aws, desired).await?;
     if let Some(info) = &info {
         if info.is_busy() {
             return Err(Error::msg(format!(
@@ -118,8 +328,12 @@ pub async fn apply(
         console.line("Make a new plan (`mhac plan FILE -o plan.json`), review it, and apply that.");
         return Ok(Outcome::Refused);
     }
+    plan.account = options.staging.account.clone();
+    plan.preflight = options.preflight.clone().or_else(|| saved.and_then(|s| s.preflight.clone()));
     console.text(&plan.render());
-    let refused = plan.refused(&options.allow_replace);
+    // Replaced or removed for sure: refused before anything is asked.
+    let refused: Vec<&crate::plan::PlannedChange> =
+        plan.refused(&options.allow_replace).into_iter().filter(|c| !c.may_be_replaced()).collect();
     if !refused.is_empty() {
         refuse(console, &refused.iter().map(|c| (c.allow_name().to_string(), describe_change(c))).collect::<Vec<_>>());
         return Ok(Outcome::Refused);
@@ -134,13 +348,65 @@ pub async fn apply(
     if plan.is_empty() && plan.deployed_template_sha256.is_some() && params_unchanged {
         return Ok(Outcome::NoChanges);
     }
+    match options.approval {
+        Approval::Given => {}
+        Approval::Ask => {
+            if !ask(&plan.stack) {
+                console.line("Nothing was changed: the changes were not approved.");
+                return Ok(Outcome::Refused);
+            }
+        }
+        Approval::Refuse => {
+            console.line("");
+            console.line(&format!(
+                "error: refusing to change stack {} without approval: standard input is not a terminal, so mhac cannot ask.",
+                plan.stack
+            ));
+            console.line(
+                "Nothing was changed. Review the plan above and run apply again with --auto-approve, or save it with `mhac plan FILE -o plan.json` and apply that file.",
+            );
+            return Ok(Outcome::Refused);
+        }
+    }
 
-    let body = aws::template_body(&plan.template)?;
+    let staging = if needs_staging(&plan, nested.as_ref()) {
+        let account = account(aws, &options.staging).await?;
+        let staging = staging::prepare(aws, &account, options.staging.bucket.as_deref(), true)
+            .await?
+            .ok_or_else(|| Error::msg("the staging bucket could not be prepared"))?;
+        if staging.created {
+            console.line(&format!(
+                "Created the staging bucket {} (encrypted, versioned, {}public access blocked; templates expire after {} days).",
+                staging.bucket,
+                if staging.without_tls_policy { "" } else { "TLS only, " },
+                staging::EXPIRE_DAYS
+            ));
+            if staging.without_tls_policy {
+                console.line("  (The endpoint is plain HTTP, so the bucket has no TLS-only policy: it would refuse every request made through it.)");
+            }
+        }
+        Some(staging)
+    } else {
+        None
+    };
+    let (source, capabilities) = template_source(aws, &plan, nested.as_ref(), staging.as_ref()).await?;
+    if let Some(staging) = &staging {
+        let what = match (&nested, &source) {
+            (Some(split), TemplateSource::Url(_)) => {
+                format!("the parent's and its {} nested stacks' templates", split.children.len())
+            }
+            (Some(split), TemplateSource::Body(_)) => {
+                format!("the templates of {} nested stacks", split.children.len())
+            }
+            (None, _) => "the template".to_string(),
+        };
+        console.line(&format!("Uploaded {what} to s3://{}/mhac/{}/.", staging.bucket, plan.stack));
+    }
     let kind = if plan.deployed_template_sha256.is_some() { ChangeSetKind::Update } else { ChangeSetKind::Create };
     let name = format!("mhac-{}", millis());
     let started = Instant::now();
     let change_set =
-        aws::create_change_set(client, &plan.stack, &name, kind, &body, &plan.parameters, &plan.capabilities).await?;
+        aws::create_change_set(client, &plan.stack, &name, kind, &source, &plan.parameters, &capabilities).await?;
     let service_changes = match aws::wait_change_set(client, &change_set).await? {
         ChangeSetOutcome::Ready(changes) => changes,
         ChangeSetOutcome::NoChanges => {
@@ -164,13 +430,37 @@ pub async fn apply(
         console.line("");
         console.line("The service's change set agrees with the plan.");
     }
-    let service_refused: Vec<(String, String)> = comparison
+    let mut service_refused: Vec<(String, String)> = comparison
         .replaced_by_service
         .iter()
         .filter_map(|id| plan.changes.iter().find(|c| &c.diff.logical_id == id))
         .filter(|c| c.stateful && !c.allowed_by(&options.allow_replace))
         .map(|c| (c.allow_name().to_string(), format!("{} (the service says it will be replaced)", describe_change(c))))
         .collect();
+    // May be replaced: only the service's word that it is not clears it.
+    for change in plan.changes.iter().filter(|c| c.needs_permission() && c.may_be_replaced()) {
+        if change.allowed_by(&options.allow_replace) || comparison.replaced_by_service.contains(&change.diff.logical_id)
+        {
+            continue;
+        }
+        let said = service_changes
+            .iter()
+            .find(|s| s.logical_id == change.diff.logical_id)
+            .and_then(|s| s.replacement.as_deref());
+        let why = match said {
+            Some("False") => continue,
+            Some(word) => format!("the service's change set says Replacement: {word}"),
+            None => "the service's change set does not say whether it replaces it".to_string(),
+        };
+        service_refused.push((
+            change.allow_name().to_string(),
+            format!(
+                "{} may be replaced: {} changes ({why})",
+                describe_change(change),
+                change.diff.may_replace_because.join(", ")
+            ),
+        ));
+    }
     if !service_refused.is_empty() {
         aws::delete_change_set(client, &change_set).await;
         refuse(console, &service_refused);
@@ -193,7 +483,10 @@ pub async fn apply(
             )),
         }
     }
-    let total = plan.summary.total();
+    let (total, unit) = match &nested {
+        Some(split) => (split.children.len(), "nested stack"),
+        None => (plan.summary.total(), "resource change"),
+    };
     let verb = if kind == ChangeSetKind::Create { "Creating" } else { "Updating" };
     let outcome = watch_interruptible(
         client,
@@ -204,7 +497,7 @@ pub async fn apply(
         total,
         &plan.origins,
         console,
-        &format!("{verb} stack {} ({total} resource change{})", plan.stack, if total == 1 { "" } else { "s" }),
+        &format!("{verb} stack {} ({total} {unit}{})", plan.stack, if total == 1 { "" } else { "s" }),
     )
     .await?;
     if outcome == Outcome::Done {
@@ -254,6 +547,16 @@ pub struct Comparison {
 /// Compare the service's change set with the plan.
 pub fn compare_with_service(plan: &Plan, service: &[ServiceChange]) -> Comparison {
     let mut comparison = Comparison::default();
+    // Nested stacks the service lists as a whole, without the change sets
+    // of their own resources (a local emulator): nothing to compare there.
+    let whole: Vec<&str> = service
+        .iter()
+        .filter(|c| c.resource_type == "AWS::CloudFormation::Stack")
+        .map(|c| c.logical_id.as_str())
+        .collect();
+    let service: Vec<ServiceChange> =
+        service.iter().filter(|c| c.resource_type != "AWS::CloudFormation::Stack").cloned().collect();
+    let service = service.as_slice();
     let predicted: BTreeMap<&str, &crate::plan::PlannedChange> =
         plan.changes.iter().map(|c| (c.diff.logical_id.as_str(), c)).collect();
     let deployed: BTreeSet<&str> = plan
@@ -316,13 +619,24 @@ pub fn compare_with_service(plan: &Plan, service: &[ServiceChange]) -> Compariso
             "the service lists {spurious_adds} resources that are already deployed as Add (a local emulator does this); mhac's own diff above stands"
         ));
     }
-    for change in &plan.changes {
+    let unlisted: Vec<&crate::plan::PlannedChange> =
+        plan.changes.iter().filter(|c| !seen.contains(c.diff.logical_id.as_str())).collect();
+    if !whole.is_empty() && !unlisted.is_empty() {
+        let stacks = match whole.as_slice() {
+            [one] => format!("nested stack {one}"),
+            many => format!("{} nested stacks", many.len()),
+        };
+        comparison.notes.push(format!(
+            "the service lists the {stacks} as a whole, not their {} resource changes; mhac's own diff above stands",
+            unlisted.len()
+        ));
+        return comparison;
+    }
+    for change in unlisted {
         let id = change.diff.logical_id.as_str();
-        if !seen.contains(id) {
-            comparison
-                .notes
-                .push(format!("{id}: mhac predicted {}; the service lists no change", change.diff.action.as_str()));
-        }
+        comparison
+            .notes
+            .push(format!("{id}: mhac predicted {}; the service lists no change", change.diff.action.as_str()));
     }
     comparison
 }
@@ -407,11 +721,26 @@ pub async fn watch_interruptible(
         "error: stack {stack_name} ended in {status}{}",
         reason.map(|r| format!(": {r}")).unwrap_or_default()
     ));
-    match failure::root_cause(&events) {
+    // A nested stack that failed: its own events say which resource did.
+    let mut cause = failure::root_cause(&events).cloned();
+    let mut within = String::new();
+    for _ in 0..3 {
+        let Some(event) = cause.clone().filter(Event::is_nested_stack) else { break };
+        let Some(child) = event.physical_id.clone() else { break };
+        let child_events = aws::events_since(client, &child, None, 1000).await.unwrap_or_default();
+        match failure::root_cause(&child_events) {
+            Some(inner) => {
+                within = format!(" in nested stack {}", event.logical_id);
+                cause = Some(inner.clone());
+            }
+            None => break,
+        }
+    }
+    match cause {
         Some(event) => {
             let place = origins.get(&event.logical_id).map(|o| format!(" from {}", o.describe())).unwrap_or_default();
             console.line(&format!(
-                "Failed resource: {} ({}){place}: {} {}",
+                "Failed resource: {} ({}){within}{place}: {} {}",
                 event.logical_id,
                 event.resource_type,
                 event.status,
@@ -551,7 +880,7 @@ mod tests {
         let deployed = old.map(|t| crate::plan::Deployed {
             body: t.to_string(),
             template: t.clone(),
-            parameters: BTreeMap::new(),
+            ..crate::plan::Deployed::default()
         });
         Plan::new(&desired, deployed.as_ref())
     }
@@ -590,6 +919,24 @@ mod tests {
         // A change the service does not list.
         let c = compare_with_service(&p, &[service("B", "Modify", Some("True"))]);
         assert_eq!(c.notes, vec!["C: mhac predicted modify; the service lists no change"]);
+    }
+
+    #[test]
+    fn nested_stacks_listed_as_a_whole_are_not_compared_resource_by_resource() {
+        let old = json!({ "Resources": { "B": { "Type": "AWS::S3::Bucket", "Properties": {} } } });
+        let new = json!({ "Resources": {
+            "B": { "Type": "AWS::S3::Bucket", "Properties": {} },
+            "T": { "Type": "AWS::SNS::Topic", "Properties": {} } } });
+        let p = plan(Some(&old), new);
+        let mut stack = service("MonitoringStack", "Modify", None);
+        stack.resource_type = "AWS::CloudFormation::Stack".into();
+        let c = compare_with_service(&p, &[stack]);
+        assert_eq!(
+            c.notes,
+            vec![
+                "the service lists the nested stack MonitoringStack as a whole, not their 1 resource changes; mhac's own diff above stands"
+            ]
+        );
     }
 
     #[test]

@@ -56,9 +56,17 @@ pub struct PlannedChange {
 }
 
 impl PlannedChange {
-    /// Whether `apply` needs `--allow-replace` for this change.
+    /// Whether `apply` needs `--allow-replace` for this change: a stateful
+    /// resource replaced or removed, or changed in a property that may
+    /// replace it (then the service's change set may still clear it).
     pub fn needs_permission(&self) -> bool {
-        self.stateful && self.diff.action.is_destructive()
+        self.stateful && (self.diff.action.is_destructive() || self.may_be_replaced())
+    }
+
+    /// Whether the change may replace the resource, depending on the
+    /// service (a conditional create-only property changes).
+    pub fn may_be_replaced(&self) -> bool {
+        self.diff.action == Action::Modify && !self.diff.may_replace_because.is_empty()
     }
 
     /// The names `--allow-replace` accepts for this change: the source
@@ -127,14 +135,27 @@ impl Summary {
 }
 
 /// What is deployed now.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Deployed {
-    /// The template body as the service returns it.
+    /// The template body as the service returns it (for a split
+    /// deployment: the parent's, then each child's, in logical ID order).
     pub body: String,
-    /// The parsed template.
+    /// The parsed template (for a split deployment: the parent and its
+    /// children joined into one, as `build` printed it before splitting).
     pub template: Value,
     /// Parameter values (`****` for NoEcho parameters).
     pub parameters: BTreeMap<String, String>,
+    /// The nested stacks of a split deployment: logical ID → stack ID.
+    pub children: Vec<(String, String)>,
+    /// Where a split deployment holds each resource: logical ID → child.
+    pub assignment: BTreeMap<String, String>,
+}
+
+impl Deployed {
+    /// Whether the deployment is split into nested stacks.
+    pub fn is_nested(&self) -> bool {
+        !self.children.is_empty()
+    }
 }
 
 impl Deployed {
@@ -173,6 +194,46 @@ pub struct Desired {
     pub parameters: BTreeMap<String, String>,
 }
 
+/// What preflight did, as a plan records it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PreflightRecord {
+    /// Whether `--skip-preflight` skipped it.
+    pub skipped: bool,
+    /// How many questions it asked the account.
+    pub checks: usize,
+    /// What it found, one line each (`MHA807 error: ...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
+    /// How long it took (shown, not saved: plan files do not change with
+    /// the clock).
+    #[serde(skip)]
+    pub seconds: Option<f64>,
+}
+
+/// A resource changed outside mhac since the last apply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftedResource {
+    /// The logical ID.
+    pub logical_id: String,
+    /// The resource type.
+    pub resource_type: String,
+    /// `MODIFIED` or `DELETED`.
+    pub status: String,
+    /// What differs: `Tags: expected [...], actual [...]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<String>,
+}
+
+/// What drift detection found on the deployed stack (and its nested stacks).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftReport {
+    /// The resources that drifted.
+    pub drifted: Vec<DriftedResource>,
+    /// Why detection could not run (or ran only in part), if it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
 /// A plan, as saved to a file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -190,6 +251,13 @@ pub struct Plan {
     /// Whether the deployment is `profile = prod` (termination protection,
     /// confirmation before destroy).
     pub prod: bool,
+    /// The AWS account the plan was made in (STS GetCallerIdentity); `apply`
+    /// refuses the plan with credentials of another account (MHA813).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// What preflight did; `None` for a plan made without AWS access.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<PreflightRecord>,
     /// SHA-256 of the deployed template the plan was made against; `None`
     /// when there was no stack.
     pub deployed_template_sha256: Option<String>,
@@ -202,6 +270,14 @@ pub struct Plan {
     pub summary: Summary,
     /// The changes: destructive first, grouped by source component.
     pub changes: Vec<PlannedChange>,
+    /// Changes that widen access (security-group sources, IAM
+    /// permissions), one line each: listed apart for review.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub broadening: Vec<String>,
+    /// Resources changed outside mhac since the last apply; `None` when
+    /// there is no stack to check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<DriftReport>,
     /// How a change set from the service compares with the prediction: no
     /// entry when there was none to ask for (a new stack, no changes), no
     /// notes when it agrees, else one note per difference.
@@ -326,15 +402,60 @@ impl Plan {
             stack: desired.stack.clone(),
             region: desired.region.clone(),
             prod: desired.prod,
+            account: None,
+            preflight: None,
             deployed_template_sha256: deployed.map(Deployed::sha256),
             capabilities: capabilities(&desired.template),
             parameters: desired.parameters.clone(),
             summary: Summary::of(&changes),
             changes,
+            broadening: crate::broadening::broadening(deployed.map(|d| &d.template), &desired.template),
+            drift: None,
             service_check: None,
             origins: desired.origins.clone(),
             template: desired.template.clone(),
         }
+    }
+
+    /// Resources that move to another stack (into, out of or between nested
+    /// stacks): each is deleted in one stack and created in the other, so
+    /// the plan lists it as replaced, whatever else changes.
+    pub fn mark_moved(&mut self, moved: &[(String, String, String)]) {
+        if moved.is_empty() {
+            return;
+        }
+        for (id, from, to) in moved {
+            let because = format!("its stack ({from} → {to})");
+            match self.changes.iter_mut().find(|c| &c.diff.logical_id == id) {
+                Some(change) => {
+                    change.diff.action = Action::Replace;
+                    change.diff.replaced_because.push(because);
+                }
+                None => {
+                    let resource_type = self
+                        .template
+                        .pointer(&format!("/Resources/{id}/Type"))
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string();
+                    self.changes.push(PlannedChange {
+                        component: self.origins.get(id).cloned(),
+                        stateful: stateful::is_stateful(&resource_type),
+                        diff: ResourceDiff {
+                            logical_id: id.clone(),
+                            resource_type,
+                            action: Action::Replace,
+                            changed: Vec::new(),
+                            replaced_because: vec![because],
+                            may_replace_because: Vec::new(),
+                            caused_by: Vec::new(),
+                        },
+                    });
+                }
+            }
+        }
+        sort_changes(&mut self.changes);
+        self.summary = Summary::of(&self.changes);
     }
 
     /// The deployment the plan describes.
@@ -383,11 +504,15 @@ impl Plan {
             "stack": self.stack,
             "region": self.region,
             "prod": self.prod,
+            "account": self.account,
+            "preflight": self.preflight,
             "deployed_template_sha256": self.deployed_template_sha256,
             "capabilities": self.capabilities,
             "parameters": self.parameters.keys().collect::<Vec<_>>(),
             "summary": self.summary,
             "changes": self.changes,
+            "broadening": self.broadening,
+            "drift": self.drift,
             "service_check": self.service_check,
         })
     }
@@ -410,13 +535,33 @@ impl Plan {
             Some(hash) => format!("deployed template sha256:{}", &hash[..hash.len().min(12)]),
             None => "no stack yet: it will be created".to_string(),
         };
-        let _ = writeln!(out, "Plan for stack {} in {} ({against})", self.stack, self.region);
+        let account = self.account.as_ref().map(|a| format!(" of account {a}")).unwrap_or_default();
+        let _ = writeln!(out, "Plan for stack {} in {}{account} ({against})", self.stack, self.region);
         let s = &self.summary;
         let _ = writeln!(
             out,
             "  {} to add, {} to modify, {} to replace, {} to remove",
             s.add, s.modify, s.replace, s.remove
         );
+        match &self.preflight {
+            Some(PreflightRecord { skipped: true, .. }) => {
+                let _ =
+                    writeln!(out, "  Preflight skipped (--skip-preflight): nothing was checked against the account.");
+            }
+            Some(record) => {
+                let found = match record.findings.len() {
+                    0 => "nothing to report".to_string(),
+                    1 => "1 finding (above)".to_string(),
+                    n => format!("{n} findings (above)"),
+                };
+                let took = record.seconds.map(|s| format!(" in {s:.2} s")).unwrap_or_default();
+                let _ = writeln!(out, "  Preflight: {} checks against the account{took}, {found}.", record.checks);
+            }
+            None => {}
+        }
+        if let Some(drift) = &self.drift {
+            render_drift(&mut out, drift);
+        }
         if self.changes.is_empty() {
             let _ = match self.deployed_template_sha256 {
                 Some(_) => writeln!(out, "\nNo changes: the deployed stack matches the source."),
@@ -434,6 +579,17 @@ impl Plan {
             let _ = writeln!(out, "\n{}:", if destructive.is_empty() { "Changes" } else { "Other changes" });
             render_groups(&mut out, &other);
         }
+        if !self.broadening.is_empty() {
+            let _ = writeln!(out, "\nChanges that widen access (review them before approving):");
+            const SHOWN: usize = 25;
+            for line in self.broadening.iter().take(SHOWN) {
+                let _ = writeln!(out, "  > {line}");
+            }
+            if self.broadening.len() > SHOWN {
+                let _ =
+                    writeln!(out, "  > ... and {} more (the plan file lists them all)", self.broadening.len() - SHOWN);
+            }
+        }
         match &self.service_check {
             Some(notes) if notes.is_empty() => {
                 let _ = writeln!(out, "\nThe service's change set agrees with this plan.");
@@ -446,7 +602,21 @@ impl Plan {
             }
             None => {}
         }
-        let needs: Vec<&PlannedChange> = self.changes.iter().filter(|c| c.needs_permission()).collect();
+        let needs: Vec<&PlannedChange> =
+            self.changes.iter().filter(|c| c.needs_permission() && !c.may_be_replaced()).collect();
+        let maybe: Vec<&PlannedChange> =
+            self.changes.iter().filter(|c| c.needs_permission() && c.may_be_replaced()).collect();
+        if !maybe.is_empty() {
+            let names: BTreeSet<&str> = maybe.iter().map(|c| c.allow_name()).collect();
+            let _ = writeln!(
+                out,
+                "\n{} stateful resource{} may be replaced (a property that replaces it in some cases changes): `mhac apply` goes ahead only if the service's change set says {} not replaced, or with {}.",
+                maybe.len(),
+                if maybe.len() == 1 { "" } else { "s" },
+                if maybe.len() == 1 { "it is" } else { "they are" },
+                names.iter().map(|n| format!("--allow-replace {n}")).collect::<Vec<_>>().join(" ")
+            );
+        }
         if !needs.is_empty() {
             let names: BTreeSet<&str> = needs.iter().map(|c| c.allow_name()).collect();
             let flags: Vec<String> = names.iter().map(|n| format!("--allow-replace {n}")).collect();
@@ -460,6 +630,33 @@ impl Plan {
             );
         }
         out
+    }
+}
+
+fn render_drift(out: &mut String, drift: &DriftReport) {
+    if !drift.drifted.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nChanged outside mhac since the last apply (drift): apply sets {} back to what the source says",
+            if drift.drifted.len() == 1 { "it" } else { "them" }
+        );
+        for resource in &drift.drifted {
+            let _ = writeln!(
+                out,
+                "  * {} ({}): {}",
+                resource.logical_id,
+                resource.resource_type,
+                resource.status.to_ascii_lowercase()
+            );
+            for difference in &resource.differences {
+                let _ = writeln!(out, "      {difference}");
+            }
+        }
+    }
+    if let Some(note) = &drift.note {
+        let _ = writeln!(out, "  Drift: {note}");
+    } else if drift.drifted.is_empty() {
+        let _ = writeln!(out, "  Drift: none (nothing changed outside mhac since the last apply).");
     }
 }
 
@@ -509,7 +706,13 @@ fn render_groups(out: &mut String, changes: &[&PlannedChange]) {
                 Action::Add => ("+", "add".to_string()),
             };
             let _ = write!(out, "    {mark} {} ({}): {detail}", d.logical_id, d.resource_type);
-            if change.needs_permission() {
+            if change.needs_permission() && change.may_be_replaced() {
+                let _ = write!(
+                    out,
+                    " [stateful: may be replaced; needs the service's word or --allow-replace {}]",
+                    change.allow_name()
+                );
+            } else if change.needs_permission() {
                 let _ = write!(out, " [stateful: needs --allow-replace {}]", change.allow_name());
             }
             let _ = writeln!(out);
@@ -558,7 +761,7 @@ mod tests {
     }
 
     fn deployed(template: &Value) -> Deployed {
-        Deployed { body: template.to_string(), template: template.clone(), parameters: BTreeMap::new() }
+        Deployed { body: template.to_string(), template: template.clone(), ..Deployed::default() }
     }
 
     #[test]
@@ -596,6 +799,29 @@ mod tests {
         assert_eq!(plan.refused(&[]).len(), 1);
         assert!(plan.refused(&["files".to_string()]).is_empty());
         assert_eq!(plan.refused(&["file".to_string()]).len(), 1);
+    }
+
+    #[test]
+    fn a_resource_that_moves_to_another_stack_is_replaced() {
+        let t = template("10.0.0.0/16", "b");
+        let mut plan = Plan::new(&desired(t.clone()), Some(&deployed(&t)));
+        assert!(plan.is_empty());
+        plan.mark_moved(&[("FilesBucket".into(), "the root stack".into(), "DataStack".into())]);
+        assert_eq!(plan.summary.replace, 1);
+        assert_eq!(plan.changes[0].diff.replaced_because, vec!["its stack (the root stack → DataStack)"]);
+        assert_eq!(plan.refused(&[]).len(), 1, "a stateful resource that moves needs --allow-replace");
+    }
+
+    #[test]
+    fn a_stateful_change_that_may_replace_needs_permission() {
+        let db = |multi_az: bool| json!({ "Resources": { "Db": { "Type": "AWS::RDS::DBInstance", "Properties": { "MultiAZ": multi_az } } } });
+        let plan = Plan::new(&desired(db(true)), Some(&deployed(&db(false))));
+        assert_eq!(plan.summary.modify, 1);
+        assert!(plan.changes[0].may_be_replaced() && plan.changes[0].needs_permission());
+        assert_eq!(plan.refused(&[]).len(), 1);
+        let text = plan.render();
+        assert!(text.contains("[stateful: may be replaced; needs the service's word or --allow-replace Db]"), "{text}");
+        assert!(text.contains("goes ahead only if the service's change set says it is not replaced"), "{text}");
     }
 
     #[test]

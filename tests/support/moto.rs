@@ -27,11 +27,40 @@ fn free_port() -> u16 {
 }
 
 impl Moto {
-    /// Start a server and wait until it answers.
+    /// Start a server and wait until it answers. Certificates it issues
+    /// are ISSUED at once (moto's default keeps them pending validation for
+    /// a minute, and preflight checks the status).
     pub fn start() -> Moto {
+        Moto::start_with(&[("MOTO_ACM_VALIDATION_WAIT", "0")])
+    }
+
+    /// Start a server with moto settings in its environment.
+    pub fn start_with(env: &[(&str, &str)]) -> Moto {
         let program = crate::support::require_tool("moto_server");
+        Moto::spawn(Command::new(program), env)
+    }
+
+    /// Start moto with the one gap nested stacks need filled
+    /// (tests/support/moto_nested.py: `Fn::GetAtt [Child, Outputs.X]`,
+    /// which moto 5.2 does not implement), with the Python that runs
+    /// `moto_server`.
+    pub fn start_nested() -> Moto {
+        let server = crate::support::require_tool("moto_server");
+        let shebang = std::fs::read_to_string(&server).ok().and_then(|text| {
+            let line = text.lines().next()?.strip_prefix("#!")?.trim().to_string();
+            line.contains("python").then_some(line)
+        });
+        let python = shebang.unwrap_or_else(|| "python3".to_string());
+        let mut parts = python.split_whitespace();
+        let mut command = Command::new(parts.next().unwrap_or("python3"));
+        command.args(parts).arg(crate::support::root().join("tests/support/moto_nested.py"));
+        Moto::spawn(command, &[("MOTO_ACM_VALIDATION_WAIT", "0")])
+    }
+
+    fn spawn(mut command: Command, env: &[(&str, &str)]) -> Moto {
         let port = free_port();
-        let child = Command::new(program)
+        let child = command
+            .envs(env.iter().copied())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -90,6 +119,11 @@ impl Moto {
         self.send("POST", "/", &headers, form).expect("moto answers")
     }
 
+    /// An S3 GET (`/bucket?versioning`); the XML answer.
+    pub fn s3_get(&self, path: &str) -> String {
+        self.send("GET", path, &Moto::auth("s3"), "").expect("moto answers")
+    }
+
     /// S3 bucket names (ListBuckets).
     pub fn buckets(&self) -> Vec<String> {
         let xml = self.send("GET", "/", &Moto::auth("s3"), "").expect("moto answers");
@@ -105,6 +139,12 @@ impl Moto {
             self.json_call("acm", "CertificateManager.RequestCertificate", r#"{"DomainName":"moodle.example.edu"}"#);
         let value: serde_json::Value = serde_json::from_str(&body).expect("a JSON answer");
         value["CertificateArn"].as_str().expect("a certificate ARN").to_string()
+    }
+
+    /// Subscribe the account to Shield Advanced (examples/moodle.mha asks
+    /// for it, and preflight checks the subscription).
+    pub fn shield_subscription(&self) {
+        self.json_call("shield", "AWSShield_20160616.CreateSubscription", "{}");
     }
 
     /// Empty the server.

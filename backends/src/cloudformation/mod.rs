@@ -20,6 +20,7 @@ mod domain;
 mod edge;
 mod intrinsics;
 mod monitoring;
+pub mod nested;
 mod network;
 mod security;
 mod validate;

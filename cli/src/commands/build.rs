@@ -1,6 +1,8 @@
 //! `mhac build FILE --target ...`: compile to a deployment artifact.
 //!
-//! CloudFormation is one template, written to `-o FILE` or standard output.
+//! CloudFormation is one template, written to `-o FILE` or standard output;
+//! past CloudFormation's limits it is a parent template (`-o FILE`) and its
+//! nested stacks' templates beside it (`FILE_STEM.CHILD.json`).
 //! Terraform is a directory of files: with `-o DIR` every file is written
 //! atomically into DIR (which is created if needed; files mhac does not
 //! generate are left alone), without `-o` every file is printed after a
@@ -11,6 +13,7 @@ use crate::args::{MessageFormat, Target, TemplateFormat};
 use crate::output::{write_atomic, write_files_atomic, write_tree_atomic};
 use crate::source::load;
 use crate::{EXIT_ERRORS, EXIT_OK};
+use mhac_backends::cloudformation::nested;
 use mhac_backends::terraform;
 use std::io::Write;
 use std::path::Path;
@@ -45,11 +48,13 @@ pub fn run(
         Target::Plan => return fail("the plan target needs AWS access: use `mhac plan` or `mhac build --target plan`"),
         Target::Cloudformation => {
             let template = mhac_backends::cloudformation::template(plan);
+            if nested::needs_split(&template.body) {
+                return write_nested(&template.body, output, format);
+            }
             let text = match format {
                 TemplateFormat::Json => mhac_backends::cloudformation::to_json(&template.body),
                 TemplateFormat::Yaml => mhac_backends::cloudformation::to_yaml(&template.body),
             };
-            warn_about_limits(&template.body, text.len());
             // The process ends right after writing: freeing a large
             // template node by node costs a fifth of a large build, and the
             // operating system reclaims the memory at exit anyway.
@@ -86,21 +91,61 @@ pub fn run(
     }
 }
 
-/// CloudFormation refuses a stack of more than 500 resources or a template
-/// over 1 MB; mhac does not split large deployments into nested stacks yet,
-/// so it says so rather than hand over a template that cannot deploy.
-fn warn_about_limits(template: &serde_json::Value, bytes: usize) {
-    const MAX_RESOURCES: usize = 500;
-    const MAX_BYTES: usize = 1_000_000;
+/// A deployment past CloudFormation's limits (500 resources, 1 MB): the
+/// parent template to `output`, each child stack beside it as
+/// `STEM.CHILD.json` (the parent's `TemplateURL`s name these files, as
+/// `aws cloudformation package` expects), written as one set.
+fn write_nested(template: &serde_json::Value, output: Option<&Path>, format: TemplateFormat) -> u8 {
     let resources = template.get("Resources").and_then(serde_json::Value::as_object).map_or(0, |r| r.len());
-    if resources > MAX_RESOURCES || bytes > MAX_BYTES {
-        let _ = writeln!(
-            std::io::stderr(),
-            "warning: the template has {resources} resources and {bytes} bytes; CloudFormation accepts at most \
-             {MAX_RESOURCES} resources and {MAX_BYTES} bytes per stack, and mhac does not split deployments into \
-             nested stacks yet: deploy this one with `--target terraform`"
-        );
+    let bytes = serde_json::to_string(template).map_or(0, |t| t.len());
+    let Some(path) = output else {
+        return fail(&format!(
+            "the deployment has {resources} resources ({bytes} bytes as compact JSON), past CloudFormation's {} resources or {} bytes per stack: it is split into nested stacks, one file each; name the parent's file with -o FILE (the others are written beside it)",
+            nested::MAX_RESOURCES,
+            nested::MAX_TEMPLATE_BYTES
+        ));
+    };
+    let mut split = match nested::split(template, &std::collections::BTreeMap::new()) {
+        Ok(split) => split,
+        Err(error) => return fail(&format!("cannot split the deployment into nested stacks: {error}")),
+    };
+    let extension = match format {
+        TemplateFormat::Json => "json",
+        TemplateFormat::Yaml => "yaml",
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem).to_string();
+    let file_of = |child: &str| format!("{stem}.{child}.{extension}");
+    split.set_template_urls(|child| file_of(&child.logical_id));
+    let print = |value: &serde_json::Value| match format {
+        TemplateFormat::Json => mhac_backends::cloudformation::to_json(value),
+        TemplateFormat::Yaml => mhac_backends::cloudformation::to_yaml(value),
+    };
+    let mut files: Vec<(String, String)> = vec![(name.clone(), print(&split.parent))];
+    for child in &split.children {
+        files.push((file_of(&child.logical_id), print(&child.template)));
     }
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(n, c)| (n.as_str(), c.as_bytes())).collect();
+    if let Err(error) = write_files_atomic(dir, &borrowed) {
+        return fail(&format!("cannot write {}: {error}", path.display()));
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "note: {resources} resources ({bytes} bytes) are past CloudFormation's {} resources or {} bytes per stack: \
+         {} is the parent stack and {} nested stacks ({}) are beside it; `mhac apply` deploys them, or \
+         `aws cloudformation package --template-file {} --s3-bucket BUCKET` uploads them for `aws cloudformation deploy`",
+        nested::MAX_RESOURCES,
+        nested::MAX_TEMPLATE_BYTES,
+        path.display(),
+        split.children.len(),
+        split.children.iter().map(|c| c.logical_id.as_str()).collect::<Vec<_>>().join(", "),
+        path.display()
+    );
+    EXIT_OK
 }
 
 /// `--target site`: the rendered site layer, the cloud-config and the

@@ -8,11 +8,14 @@ use crate::source::{Source, load};
 use crate::{EXIT_ERRORS, EXIT_USAGE};
 use mhac_compiler::model::CheckedModel;
 use mhac_compiler::plan::Plan;
+use mhac_compiler::preflight::Questions;
 use mhac_compiler::span::LineIndex;
+use mhac_deploy::aws::Aws;
 use mhac_deploy::aws::AwsOptions;
+use mhac_deploy::console::Console;
 use mhac_deploy::ops::Outcome;
 use mhac_deploy::params::{self, ParamSpec};
-use mhac_deploy::plan::{Desired, Origin};
+use mhac_deploy::plan::{Desired, Origin, PreflightRecord};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -93,7 +96,7 @@ fn desired(
     aws: &AwsArgs,
     params: &ParamArgs,
     message_format: MessageFormat,
-) -> Result<Desired, u8> {
+) -> Result<(Desired, Source, Questions), u8> {
     let mut source = load(file).map_err(|message| fail(&message))?;
     report_to_stderr(&source, message_format);
     let (Some(model), Some(plan)) = (source.compilation.checked(), source.compilation.plan()) else {
@@ -139,8 +142,10 @@ fn desired(
     // Values for parameters the template does not declare would make
     // CloudFormation refuse the change set.
     let declared = template.get("Parameters").and_then(Value::as_object);
-    let values = resolved.values.into_iter().filter(|(key, _)| declared.is_some_and(|d| d.contains_key(key))).collect();
-    Ok(Desired {
+    let values: BTreeMap<String, String> =
+        resolved.values.into_iter().filter(|(key, _)| declared.is_some_and(|d| d.contains_key(key))).collect();
+    let questions = mhac_compiler::preflight::questions(model, plan, &source.compilation.file, &values);
+    let desired = Desired {
         source: Some(source.name.clone()),
         stack: stack.map_or_else(|| model.deployment.name.text.clone(), str::to_string),
         region: aws.region.clone().unwrap_or_else(|| model.deployment.region.clone()),
@@ -148,7 +153,108 @@ fn desired(
         template,
         origins,
         parameters: values,
-    })
+    };
+    Ok((desired, source, questions))
+}
+
+/// What the command line asks to deploy.
+pub struct Prepared {
+    /// The deployment.
+    pub desired: Desired,
+    /// The saved plan being applied, if `file` is one.
+    pub saved: Option<mhac_deploy::plan::Plan>,
+    /// The compiled source and what preflight asks, if `file` is a source.
+    pub source: Option<(Source, Questions)>,
+}
+
+/// The preflight record and account of a run.
+pub struct Checked {
+    /// What the plan records.
+    pub record: PreflightRecord,
+    /// The account of the credentials, when STS told.
+    pub account: Option<String>,
+}
+
+/// Preflight, before the first mutating call: who the credentials are
+/// (a saved plan must be applied in the account and region it was made
+/// for, MHA813), then, for a source, every question of
+/// `mhac_compiler::preflight` asked of the account, the findings reported
+/// like the compiler's diagnostics. An error among them stops the command
+/// (exit 1) before anything changes.
+pub async fn preflight(
+    aws: &Aws,
+    prepared: &mut Prepared,
+    skip: bool,
+    message_format: MessageFormat,
+    console: &Console,
+) -> Result<Checked, u8> {
+    let started = std::time::Instant::now();
+    let account = match mhac_deploy::preflight::identity(aws).await {
+        Ok(identity) => Some(identity.account),
+        Err(error) => {
+            console.line(&format!("warning: cannot tell which account the credentials are for: {error}"));
+            None
+        }
+    };
+    if let Some(saved) = &prepared.saved {
+        let region = aws.region();
+        let mut wrong = Vec::new();
+        if let (Some(planned), Some(now)) = (&saved.account, &account)
+            && planned != now
+        {
+            wrong.push(format!("account {now}, and the plan was made for account {planned}"));
+        }
+        if region != saved.region {
+            wrong.push(format!("region {region}, and the plan was made for region {}", saved.region));
+        }
+        if !wrong.is_empty() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error[MHA813]: the credentials are for {}\n  help: use the credentials the plan was made with, or make a new plan with these (`mhac plan SOURCE -o plan.json`)",
+                wrong.join("; ")
+            );
+            return Err(EXIT_ERRORS);
+        }
+        if saved.preflight.as_ref().is_some_and(|p| p.skipped) {
+            console.line("Note: this plan was made with --skip-preflight: nothing was checked against the account.");
+        }
+        let record = saved.preflight.clone().unwrap_or_default();
+        return Ok(Checked { record, account });
+    }
+    let Some((source, questions)) = &mut prepared.source else {
+        return Ok(Checked { record: PreflightRecord::default(), account });
+    };
+    if skip {
+        console.line("Preflight skipped (--skip-preflight): nothing is checked against the account.");
+        return Ok(Checked { record: PreflightRecord { skipped: true, ..PreflightRecord::default() }, account });
+    }
+    let own = match mhac_deploy::aws::describe_stack(&aws.cloudformation, &prepared.desired.stack).await {
+        Ok(Some(info)) => mhac_deploy::aws::physical_ids(&aws.cloudformation, &info.id).await.unwrap_or_default(),
+        _ => Default::default(),
+    };
+    let answers = mhac_deploy::preflight::answer(aws, questions, &own).await;
+    let findings = mhac_compiler::preflight::findings(questions, &answers);
+    let errors = findings.iter().filter(|d| d.is_error()).count();
+    let record = PreflightRecord {
+        skipped: false,
+        checks: mhac_deploy::preflight::count(questions),
+        findings: findings.iter().map(|d| format!("{} {}: {}", d.code, d.severity, d.message)).collect(),
+        seconds: Some(started.elapsed().as_secs_f64()),
+    };
+    if !findings.is_empty() || message_format != MessageFormat::Human {
+        source.compilation.diagnostics = findings;
+        report_to_stderr(source, message_format);
+    }
+    if errors > 0 {
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: preflight found {errors} problem{} that would make the deployment fail; nothing was changed. Fix {}, or pass --skip-preflight to go ahead regardless.",
+            if errors == 1 { "" } else { "s" },
+            if errors == 1 { "it" } else { "them" }
+        );
+        return Err(EXIT_ERRORS);
+    }
+    Ok(Checked { record, account })
 }
 
 /// The deployment `file` asks for: a source file compiled ([`desired`]), or
@@ -160,13 +266,14 @@ pub fn desired_or_saved(
     aws: &AwsArgs,
     params: &ParamArgs,
     message_format: MessageFormat,
-) -> Result<(Desired, Option<mhac_deploy::plan::Plan>), u8> {
+) -> Result<Prepared, u8> {
     if is_plan_file(file) {
         let plan = read_plan(file)?;
         check_plan_options(&plan, stack, aws, params)?;
-        Ok((plan.desired(), Some(plan)))
+        Ok(Prepared { desired: plan.desired(), saved: Some(plan), source: None })
     } else {
-        Ok((desired(file, stack, aws, params, message_format)?, None))
+        let (desired, source, questions) = desired(file, stack, aws, params, message_format)?;
+        Ok(Prepared { desired, saved: None, source: Some((source, questions)) })
     }
 }
 

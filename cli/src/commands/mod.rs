@@ -21,8 +21,8 @@ use std::io::{IsTerminal, Write};
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check { files, message_format } => check::run(&files, message_format),
-        Command::Build { file, target: Target::Plan, output, message_format, stack, aws, params, .. } => {
-            plan::build(&file, stack.as_deref(), output.as_deref(), message_format, &aws, &params)
+        Command::Build { file, target: Target::Plan, output, message_format, stack, aws, params, deploy, .. } => {
+            plan::build(&file, stack.as_deref(), output.as_deref(), message_format, &aws, &params, &deploy)
         }
         Command::Build {
             file,
@@ -35,26 +35,29 @@ pub fn run(cli: Cli) -> u8 {
             stack,
             aws,
             params,
+            deploy,
         } => {
             let deploy_options = stack.is_some()
                 || aws.profile.is_some()
                 || aws.region.is_some()
                 || aws.endpoint_url.is_some()
                 || !params.param.is_empty()
-                || params.params.is_some();
+                || params.params.is_some()
+                || deploy.skip_preflight
+                || deploy.staging_bucket.is_some();
             if deploy_options {
                 return fail(
-                    "--stack, --profile, --region, --endpoint-url, --param and --params apply to --target plan only",
+                    "--stack, --profile, --region, --endpoint-url, --param, --params, --skip-preflight and --staging-bucket apply to --target plan only",
                 );
             }
             let terraform = mhac_backends::terraform::Options { state_bucket, state_key };
             build::run(&file, target, output.as_deref(), format, message_format, &terraform)
         }
-        Command::Plan { file, stack, output, message_format, aws, params } => {
-            plan::run(&file, stack.as_deref(), output.as_deref(), message_format, &aws, &params)
+        Command::Plan { file, stack, output, message_format, aws, params, deploy } => {
+            plan::run(&file, stack.as_deref(), output.as_deref(), message_format, &aws, &params, &deploy)
         }
-        Command::Apply { file, allow_replace, stack, message_format, aws, params } => {
-            apply::run(&file, &allow_replace, stack.as_deref(), message_format, &aws, &params)
+        Command::Apply { file, allow_replace, stack, message_format, auto_approve, aws, params, deploy } => {
+            apply::run(&file, &allow_replace, stack.as_deref(), message_format, auto_approve, &aws, &params, &deploy)
         }
         Command::Destroy { file, stack, confirm_stack, aws } => {
             destroy::run(file.as_deref(), stack.as_deref(), confirm_stack.as_deref(), &aws)

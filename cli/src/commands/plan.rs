@@ -1,11 +1,14 @@
-//! `mhac plan FILE`: compare the source with the deployed stack; and
-//! `mhac build FILE --target plan`, which writes the same plan as JSON.
+//! `mhac plan FILE`: check the account (preflight), compare the source with
+//! the deployed stack, and detect drift; and `mhac build FILE --target
+//! plan`, which writes the same plan as JSON.
 
-use super::deploy::{aws_options, block_on, desired_or_saved, operation_error};
+use super::deploy::{aws_options, block_on, desired_or_saved, operation_error, preflight};
 use super::fail;
 use crate::EXIT_OK;
-use crate::args::{AwsArgs, MessageFormat, ParamArgs};
+use crate::args::{AwsArgs, DeployArgs, MessageFormat, ParamArgs};
 use crate::output::write_atomic;
+use mhac_deploy::aws::Aws;
+use mhac_deploy::console::Console;
 use mhac_deploy::ops;
 use mhac_deploy::plan::Plan;
 use std::io::Write;
@@ -17,16 +20,30 @@ fn make_plan(
     aws: &AwsArgs,
     params: &ParamArgs,
     message_format: MessageFormat,
+    deploy: &DeployArgs,
 ) -> Result<Plan, u8> {
     // A saved plan is planned again against what is deployed now.
-    let (desired, _) = desired_or_saved(file, stack, aws, params, message_format)?;
-    block_on(async {
-        let client = mhac_deploy::aws::client(&aws_options(aws), Some(&desired.region)).await;
-        let (_, mut plan) = ops::plan(&client, &desired).await?;
-        ops::confirm_with_service(&client, &mut plan).await?;
-        Ok(plan)
-    })?
-    .map_err(|e| operation_error(&e))
+    let mut prepared = desired_or_saved(file, stack, aws, params, message_format)?;
+    let result = block_on(async {
+        let clients = Aws::connect(&aws_options(aws), Some(&prepared.desired.region)).await;
+        // Notes go to standard error: standard output is the plan.
+        let console = Console::plain_stderr();
+        let checked = match preflight(&clients, &mut prepared, deploy.skip_preflight, message_format, &console).await {
+            Ok(checked) => checked,
+            Err(code) => return Ok(Err(code)),
+        };
+        let mut planned = ops::plan(&clients, &prepared.desired).await?;
+        planned.plan.account = checked.account.clone();
+        planned.plan.preflight = Some(checked.record);
+        let staging = ops::Staging { account: checked.account, bucket: deploy.staging_bucket.clone() };
+        ops::confirm_with_service(&clients, &mut planned, &staging).await?;
+        Ok(Ok(planned.plan))
+    })?;
+    match result {
+        Ok(Ok(plan)) => Ok(plan),
+        Ok(Err(code)) => Err(code),
+        Err(error) => Err(operation_error(&error)),
+    }
 }
 
 fn write_plan(plan: &Plan, path: &Path) -> Result<(), u8> {
@@ -41,8 +58,9 @@ pub fn run(
     message_format: MessageFormat,
     aws: &AwsArgs,
     params: &ParamArgs,
+    deploy: &DeployArgs,
 ) -> u8 {
-    let plan = match make_plan(file, stack, aws, params, message_format) {
+    let plan = match make_plan(file, stack, aws, params, message_format, deploy) {
         Ok(plan) => plan,
         Err(code) => return code,
     };
@@ -82,8 +100,9 @@ pub fn build(
     message_format: MessageFormat,
     aws: &AwsArgs,
     params: &ParamArgs,
+    deploy: &DeployArgs,
 ) -> u8 {
-    let plan = match make_plan(file, stack, aws, params, message_format) {
+    let plan = match make_plan(file, stack, aws, params, message_format, deploy) {
         Ok(plan) => plan,
         Err(code) => return code,
     };

@@ -39,8 +39,8 @@ pub const TOP_LEVEL_KEYWORDS: &[&str] = &[
     "cache",
     "object_storage",
     "monitoring",
-    "state",
     "site",
+    "state",
 ];
 
 /// Parse a whole file. Never fails: syntax errors come back as diagnostics
