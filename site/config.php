@@ -48,6 +48,15 @@ if ('{{REDIS_SESSIONS}}' === 'true') {
         $CFG->session_redis_encrypt = $mhac['redistls'];  // TLS; never a tls:// host prefix
     }
 }
+if ('{{MAIL_FROM}}' !== '') {  // outbound mail through Amazon SES's SMTP interface
+    $CFG->smtphosts = '{{SMTP_HOST}}';
+    $CFG->smtpsecure = 'tls';          // STARTTLS (port 587)
+    $CFG->smtpauthtype = 'LOGIN';
+    $CFG->smtpuser = $mhac['smtpuser'];  // the sending IAM user's access key id
+    $CFG->smtppass = $mhac['smtppass'];  // its SES SMTP password, derived by setup.sh
+    $CFG->noreplyaddress = '{{MAIL_FROM}}';
+    $CFG->allowedemaildomains = '';    // every mail is From the no-reply address: SES sends only from the verified domain
+}
 unset($mhac);
 
 require_once(__DIR__ . '/lib/setup.php');

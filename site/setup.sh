@@ -10,6 +10,8 @@ ADMIN_USER='{{ADMIN_USER}}'
 ADMIN_EMAIL='{{ADMIN_EMAIL}}'
 SITE_FULLNAME='{{SITE_FULLNAME}}'
 SITE_SHORTNAME='{{SITE_SHORTNAME}}'
+MAIL_FROM='{{MAIL_FROM}}'
+SMTP_REGION='{{SMTP_REGION}}'
 
 BUNDLE=$(cd "$(dirname "$0")" && pwd)
 log() { printf '%s mhac-site[%s]: %s\n' "$(date -u +%T)" "$$" "$*" >&2; }
@@ -54,6 +56,7 @@ fi
 : "${MHAC_DB_HOST:?}" "${MHAC_DB_PORT:?}" "${MHAC_DB_MASTER_SECRET_ARN:?}" "${MHAC_DB_APP_SECRET_ARN:?}" "${MHAC_ADMIN_SECRET_ARN:?}"
 CODE_URL=${MHAC_CODE_URL:?} CODE_SHA256=${MHAC_CODE_SHA256:?}
 [ "$REDIS_SESSIONS" != true ] || : "${MHAC_REDIS_HOST:?}" "${MHAC_REDIS_PORT:?}"
+[ -z "$MAIL_FROM" ] || : "${MHAC_SMTP_SECRET_ARN:?}"
 secret() { # retries while the instance role settles
     n=0
     until aws_ secretsmanager get-secret-value --secret-id "$1" --query SecretString --output text; do
@@ -62,6 +65,11 @@ secret() { # retries while the instance role settles
 }
 # shellcheck disable=SC2016
 field() { "$MHAC_PHP" -r '$v = json_decode(stream_get_contents(STDIN), true)[$argv[1]] ?? 0; is_string($v) && $v !== "" || exit(1); echo $v;' "$1"; }
+# Amazon SES's SMTP password (version 4) for an IAM secret access key (on standard
+# input) in a region: HMAC-SHA256 over "11111111", the region, "ses", "aws4_request",
+# "SendRawEmail" from the key "AWS4" + secret, then base64 of 0x04 and the signature.
+# shellcheck disable=SC2016
+smtp_password() { "$MHAC_PHP" -r '$k = "AWS4" . stream_get_contents(STDIN); foreach (["11111111", $argv[1], "ses", "aws4_request", "SendRawEmail"] as $m) { $k = hash_hmac("sha256", $m, $k, true); } echo base64_encode("\x04" . $k);' "$1"; }
 phpstr() { printf "base64_decode('%s')" "$(printf '%s' "$1" | base64 | tr -d '\n')"; }
 render() { # TEMPLATE DEST MODE OWNER: this node's paths in, DEST replaced atomically
     t=$(mktemp "$(dirname "$2")/.mhac.XXXXXX")
@@ -118,6 +126,17 @@ fi
 admin_pass=$(secret "$MHAC_ADMIN_SECRET_ARN")
 redis_auth=
 [ "$REDIS_SESSIONS" != true ] || [ -z "${MHAC_REDIS_AUTH_SECRET_ARN:-}" ] || redis_auth=$(secret "$MHAC_REDIS_AUTH_SECRET_ARN")
+smtp_user='' smtp_pass=''
+if [ -n "$MAIL_FROM" ]; then # outbound mail through Amazon SES's SMTP interface
+    smtp=$(secret "$MHAC_SMTP_SECRET_ARN")
+    if ! smtp_user=$(printf '%s' "$smtp" | field AccessKeyId) || ! smtp_key=$(printf '%s' "$smtp" | field SecretAccessKey); then
+        die "the SMTP secret must be JSON with AccessKeyId and SecretAccessKey"
+    fi
+    smtp_pass=$(printf '%s' "$smtp_key" | smtp_password "$SMTP_REGION") || smtp_pass=''
+    [ -n "$smtp_pass" ] || die "cannot derive the SES SMTP password"
+    unset smtp smtp_key
+    log "mail: SES SMTP in $SMTP_REGION, from $MAIL_FROM"
+fi
 install_code
 
 children=${MHAC_FPM_MAX_CHILDREN:-$(awk '/^MemTotal:/ { n = int(($2 / 1024 - 768) / 96); print (n < 4 ? 4 : n > 64 ? 64 : n) }' /proc/meminfo)}
@@ -134,10 +153,11 @@ chmod 2770 "$MHAC_DATAROOT" "$MHAC_DATAROOT/mhac"
     t=$(mktemp "$MHAC_CONFIG_DIR/.site.XXXXXX")
     printf "<?php // written by mhac setup.sh\n\$mhac = ['dbhost' => %s, 'dbport' => %d, 'dbuser' => %s, 'dbpass' => %s,
     'dataroot' => '%s', 'localcachedir' => '%s', 'redishost' => %s, 'redisport' => %d, 'redisauth' => %s,
-    'redistls' => ['verify_peer' => true, 'verify_peer_name' => true%s]];\n" \
+    'redistls' => ['verify_peer' => true, 'verify_peer_name' => true%s], 'smtpuser' => %s, 'smtppass' => %s];\n" \
         "$(phpstr "$MHAC_DB_HOST")" "$MHAC_DB_PORT" "$(phpstr "$db_user")" "$(phpstr "$db_pass")" \
         "$MHAC_DATAROOT" "$MHAC_LOCALCACHE_DIR" "$(phpstr "${MHAC_REDIS_HOST:-}")" "${MHAC_REDIS_PORT:-6379}" \
-        "$(phpstr "$redis_auth")" "${MHAC_REDIS_CAFILE:+, 'cafile' => $(phpstr "$MHAC_REDIS_CAFILE")}" >"$t"
+        "$(phpstr "$redis_auth")" "${MHAC_REDIS_CAFILE:+, 'cafile' => $(phpstr "$MHAC_REDIS_CAFILE")}" \
+        "$(phpstr "$smtp_user")" "$(phpstr "$smtp_pass")" >"$t"
     chown root:"$MHAC_WEB_GROUP" "$t"; chmod 640 "$t"; mv -f "$t" "$MHAC_CONFIG_DIR/site.php"
 )
 render "$BUNDLE/mhac.php" "$MHAC_CONFIG_DIR/mhac.php" 640 "root:$MHAC_WEB_GROUP"
