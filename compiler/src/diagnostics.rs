@@ -202,6 +202,8 @@ codes! {
     WrongAccountOrRegion = "MHA813", Error, Same, "the credentials are for another account or region";
     PreflightForbidden = "MHA814", Warning, Same, "a preflight check the account does not permit";
     PreflightUnavailable = "MHA815", Warning, Same, "a preflight check the service could not answer";
+    HostedZoneNotFound = "MHA816", Error, Same, "the hosted zone is not one public zone of the account";
+    SesSandbox = "MHA817", Warning, Same, "Amazon SES is still in the sandbox";
     // Generated output.
     IdentityCollision = "MHA901", Error, Same, "two parts of the deployment get the same name in the output";
 }

@@ -1,5 +1,5 @@
 //! Preflight: what a deployment needs from the AWS account it is deployed
-//! to, checked before anything is created (MHA802 to MHA815).
+//! to, checked before anything is created (MHA802 to MHA817).
 //!
 //! The core does no IO, so preflight has three steps. [`questions`] reads
 //! the deployment plan and says what to ask the account: the certificates,
@@ -232,6 +232,41 @@ pub struct ImageQuestion {
     pub span: Span,
 }
 
+/// A hosted zone the deployment writes to, given by its name
+/// (`dns = route53("example.edu")`): its id is looked up in the account
+/// and becomes the template's parameter.
+#[derive(Clone, Debug)]
+pub struct ZoneQuestion {
+    /// `example.edu`.
+    pub name: String,
+    /// The template parameter the id goes to (`SiteHostedZoneId`).
+    pub key: String,
+    /// The `route53(...)` value in the source.
+    pub span: Span,
+}
+
+/// The site's mail through Amazon SES.
+#[derive(Clone, Debug)]
+pub struct MailQuestion {
+    /// The sender address.
+    pub from: String,
+    /// The SES region.
+    pub region: String,
+    /// The site's address, for the production access request.
+    pub website: String,
+    /// The `from` value in the source.
+    pub span: Span,
+}
+
+/// A hosted zone as Route 53 lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostedZone {
+    /// `Z0123456789ABCDEFGHIJ` (without `/hostedzone/`).
+    pub id: String,
+    /// Whether it is a private zone (visible only inside its VPCs).
+    pub private: bool,
+}
+
 /// How much of a quota the deployment needs.
 #[derive(Clone, Debug)]
 pub struct QuotaQuestion {
@@ -266,6 +301,10 @@ pub struct Questions {
     pub images: Vec<ImageQuestion>,
     /// Quotas the deployment consumes.
     pub quotas: Vec<QuotaQuestion>,
+    /// Hosted zones given by name, to look up.
+    pub hosted_zones: Vec<ZoneQuestion>,
+    /// The site's mail, when it has some: is SES out of the sandbox?
+    pub mail: Option<MailQuestion>,
 }
 
 impl Questions {
@@ -300,6 +339,11 @@ pub struct Answers {
     pub images: BTreeMap<ImageRef, Fact<Option<Image>>>,
     /// Quota (and zone) → its use.
     pub quotas: BTreeMap<QuotaKey, Fact<QuotaUse>>,
+    /// Zone name → the hosted zones of exactly that name.
+    pub hosted_zones: BTreeMap<String, Fact<Vec<HostedZone>>>,
+    /// Whether SES in the mail's region has production access (asked only
+    /// when the site sends mail).
+    pub ses_production_access: Option<Fact<bool>>,
 }
 
 impl Answers {
@@ -314,6 +358,8 @@ impl Answers {
             cache_node_types: BTreeMap::new(),
             images: BTreeMap::new(),
             quotas: BTreeMap::new(),
+            hosted_zones: BTreeMap::new(),
+            ses_production_access: None,
         }
     }
 }
@@ -403,6 +449,14 @@ pub fn questions(model: &Model, plan: &Plan, file: &ast::File, params: &BTreeMap
         region: deployment.region.clone(),
         region_span: model.deployment.region_span,
         zones: deployment.zones.iter().map(|z| z.name.clone()).collect(),
+        mail: model.site.as_ref().and_then(|site| Some((site, site.email.as_ref()?))).map(|(site, email)| {
+            MailQuestion {
+                from: email.from.clone(),
+                region: email.region.clone(),
+                website: site.wwwroot.clone(),
+                span: email.from_span,
+            }
+        }),
         ..Questions::default()
     };
     let mut nat_per_zone: BTreeMap<String, (u64, Span)> = BTreeMap::new();
@@ -496,6 +550,11 @@ pub fn questions(model: &Model, plan: &Plan, file: &ast::File, params: &BTreeMap
                 span: attribute_span(file, "cache", &cache.name, None, "node_type")
                     .or_else(|| block_head(file, "cache", &cache.name))
                     .unwrap_or(origin.span),
+            }),
+            PartKind::HostedZoneLookup(lookup) => questions.hosted_zones.push(ZoneQuestion {
+                name: lookup.name.clone(),
+                key: part.ident.cfn().to_string(),
+                span: origin.span,
             }),
             _ => {}
         }
@@ -657,9 +716,100 @@ pub fn findings(questions: &Questions, answers: &Answers) -> Vec<Diagnostic> {
     }
     images(questions, answers, &mut out);
     quotas(questions, answers, &mut out);
+    if let Some(mail) = &questions.mail {
+        let what = format!("whether Amazon SES in {} may send to any address", mail.region);
+        if let Some(false) = known(answers.ses_production_access.as_ref(), mail.span, &what, &mut out) {
+            out.push(
+                Diagnostic::new(
+                    Code::SesSandbox,
+                    format!(
+                        "Amazon SES in {} is in the sandbox for this account: the site can send mail only to verified addresses",
+                        mail.region
+                    ),
+                )
+                .primary(mail.span, "password resets and notices reach only verified addresses")
+                .help(format!(
+                    "ask AWS for production access (SES console, Account dashboard, \"Request production access\"; or `aws sesv2 put-account-details --production-access-enabled --mail-type TRANSACTIONAL --website-url {} --use-case-description TEXT --region {}`); AWS answers within a day",
+                    mail.website, mail.region
+                )),
+            );
+        }
+    }
     out.sort_by_key(|d| (d.span().start, d.span().end, d.code));
     out.dedup();
     collapse_unanswered(out)
+}
+
+/// The ids of the hosted zones given by name, by template parameter, and
+/// an error (MHA816) for each that is not exactly one public zone of the
+/// account. A zone the deployment cannot find stops it even when preflight
+/// is skipped: the template needs the id.
+pub fn zone_ids(questions: &Questions, answers: &Answers) -> (BTreeMap<String, String>, Vec<Diagnostic>) {
+    let mut ids = BTreeMap::new();
+    let mut out = Vec::new();
+    for question in &questions.hosted_zones {
+        let name = &question.name;
+        let by_id = format!("or name the zone by its id, `route53(\"Z...\")`, or pass `--param {}=Z...`", question.key);
+        let error = |message: String, label: &str, help: String| {
+            Diagnostic::new(Code::HostedZoneNotFound, message).primary(question.span, label.to_string()).help(help)
+        };
+        match answers.hosted_zones.get(name) {
+            Some(Fact::Known(zones)) => {
+                let public: Vec<&HostedZone> = zones.iter().filter(|z| !z.private).collect();
+                match public.as_slice() {
+                    [zone] => {
+                        ids.insert(question.key.clone(), zone.id.clone());
+                    }
+                    [] => {
+                        let private: Vec<&str> = zones.iter().map(|z| z.id.as_str()).collect();
+                        let message = if private.is_empty() {
+                            format!("the account has no hosted zone named {name}")
+                        } else {
+                            format!(
+                                "the account's only hosted zone named {name} is private ({}): the certificate cannot be validated through it, and the internet does not see its records",
+                                private.join(", ")
+                            )
+                        };
+                        out.push(error(
+                            message,
+                            "no public hosted zone of this name",
+                            format!(
+                                "create the public zone (`aws route53 create-hosted-zone --name {name} --caller-reference $(date +%s)`) and delegate {name} to its name servers, {by_id}; or write `dns = external` and add the records by hand"
+                            ),
+                        ));
+                    }
+                    several => {
+                        let list: Vec<&str> = several.iter().map(|z| z.id.as_str()).collect();
+                        out.push(error(
+                            format!(
+                                "the account has {} public hosted zones named {name}: {}",
+                                several.len(),
+                                list.join(", ")
+                            ),
+                            "more than one zone of this name",
+                            format!("name the one that serves {name} by its id, `route53(\"{}\")`", list[0]),
+                        ));
+                    }
+                }
+            }
+            Some(Fact::Forbidden(permission)) => out.push(error(
+                format!("cannot look up the hosted zone {name}: the account denies {permission}"),
+                "not looked up",
+                format!("allow {permission} to the credentials mhac runs with, {by_id}"),
+            )),
+            Some(Fact::Unknown(reason)) => out.push(error(
+                format!("cannot look up the hosted zone {name}: {reason}"),
+                "not looked up",
+                format!("try again, {by_id}"),
+            )),
+            None => out.push(error(
+                format!("the hosted zone {name} was not looked up"),
+                "not looked up",
+                format!("run `mhac plan` with AWS credentials, {by_id}"),
+            )),
+        }
+    }
+    (ids, out)
 }
 
 /// Questions left unanswered for one reason (credentials that reach
@@ -854,6 +1004,44 @@ mod tests {
         assert_eq!(collapsed.len(), 2);
         assert_eq!(collapsed[0].message, "preflight could not check x (and 2 more checks for the same reason)");
         assert_eq!(collapsed[1], error);
+    }
+
+    #[test]
+    fn a_zone_name_resolves_to_exactly_one_public_zone() {
+        let question = |name: &str| ZoneQuestion {
+            name: name.to_string(),
+            key: format!("Zone{}", name.len()),
+            span: Span::new(name.len(), name.len() + 1),
+        };
+        let questions = Questions {
+            hosted_zones: ["one.example", "private.example", "two.example", "none.example", "denied.example"]
+                .iter()
+                .map(|n| question(n))
+                .collect(),
+            ..Questions::default()
+        };
+        let zone = |id: &str, private| HostedZone { id: id.to_string(), private };
+        let mut answers = Answers::new("us-east-1");
+        for (name, fact) in [
+            ("one.example", Fact::Known(vec![zone("Z1", false), zone("ZP", true)])),
+            ("private.example", Fact::Known(vec![zone("ZP", true)])),
+            ("two.example", Fact::Known(vec![zone("ZA", false), zone("ZB", false)])),
+            ("none.example", Fact::Known(Vec::new())),
+            ("denied.example", Fact::Forbidden("route53:ListHostedZonesByName".to_string())),
+        ] {
+            answers.hosted_zones.insert(name.to_string(), fact);
+        }
+        let (ids, errors) = zone_ids(&questions, &answers);
+        assert_eq!(ids, BTreeMap::from([("Zone11".to_string(), "Z1".to_string())]));
+        let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(errors.iter().all(|d| d.code == Code::HostedZoneNotFound && d.is_error()));
+        assert!(messages[0].contains("only hosted zone named private.example is private (ZP)"), "{messages:?}");
+        assert!(messages[1].contains("2 public hosted zones named two.example: ZA, ZB"), "{messages:?}");
+        assert_eq!(messages[2], "the account has no hosted zone named none.example");
+        assert!(messages[3].contains("denies route53:ListHostedZonesByName"), "{messages:?}");
+        // Every error says how to go on without the lookup.
+        assert!(errors.iter().all(|d| d.help.as_deref().is_some_and(|h| h.contains("route53(\""))));
     }
 
     #[test]

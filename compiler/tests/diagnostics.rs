@@ -8,7 +8,9 @@
 //! to a warning. Snapshots live in `compiler/tests/snapshots/`.
 
 use mhac_compiler::diagnostics::{Code, DevProfile, Diagnostic, Severity};
-use mhac_compiler::preflight::{self, Answers, Certificate, Fact, Image, ImageRef, Questions, Quota, QuotaUse};
+use mhac_compiler::preflight::{
+    self, Answers, Certificate, Fact, HostedZone, Image, ImageRef, Questions, Quota, QuotaUse,
+};
 use mhac_compiler::render::{self, HumanOptions};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -53,11 +55,11 @@ fn is_deployment_code(code: Code) -> bool {
     code.as_str().starts_with("MHA8")
 }
 
-/// Codes raised only against an AWS account: preflight (MHA802 to MHA815).
+/// Codes raised only against an AWS account: preflight (MHA802 to MHA817).
 /// `compile` alone cannot raise them, so their fixtures are checked the way
 /// `mhac plan` checks a deployment, against [`scripted_account`].
 fn is_preflight_code(code: Code) -> bool {
-    ("MHA802"..="MHA815").contains(&code.as_str())
+    ("MHA802"..="MHA817").contains(&code.as_str())
 }
 
 /// A fixed account for the preflight fixtures, answering from the values
@@ -78,7 +80,10 @@ fn is_preflight_code(code: Code) -> bool {
 ///   paths containing `missing` and the AMI `ami-00000000000000000` do not
 ///   exist, AMIs starting `ami-0a` are arm64 and the others x86_64;
 /// * five NAT gateways are in use in us-east-1c (the quota is five per
-///   zone) and one VPC; every other quota is unused.
+///   zone) and one VPC; every other quota is unused;
+/// * its hosted zones: `example.edu` (public, `Z0EXAMPLEEDU`), `campus.example`
+///   (private), `twice.example` (public, twice); no other;
+/// * SES has not granted it production access (it is in the sandbox).
 fn scripted_account(questions: &Questions) -> Answers {
     let mut answers = Answers::new("us-east-1");
     for question in &questions.certificates {
@@ -139,6 +144,19 @@ fn scripted_account(questions: &Questions) -> Answers {
             .quotas
             .insert(key.clone(), Fact::Known(QuotaUse { limit: key.quota.default_limit(), assumed: false, used }));
     }
+    for question in &questions.hosted_zones {
+        let zone = |id: &str, private| HostedZone { id: id.to_string(), private };
+        let zones = match question.name.as_str() {
+            "example.edu" => vec![zone("Z0EXAMPLEEDU", false)],
+            "campus.example" => vec![zone("Z0CAMPUS", true)],
+            "twice.example" => vec![zone("Z0TWICE1", false), zone("Z0TWICE2", false)],
+            _ => Vec::new(),
+        };
+        answers.hosted_zones.insert(question.name.clone(), Fact::Known(zones));
+    }
+    if questions.mail.is_some() {
+        answers.ses_production_access = Some(Fact::Known(false));
+    }
     answers
 }
 
@@ -149,7 +167,9 @@ fn deployment_diagnostics(compilation: &mhac_compiler::Compilation) -> Vec<Diagn
     let mut out = mhac_compiler::params::missing_values(compilation.model(), |_| false);
     if let (Some(model), Some(plan)) = (compilation.checked(), compilation.plan()) {
         let questions = preflight::questions(model, plan, &compilation.file, &BTreeMap::new());
-        out.extend(preflight::findings(&questions, &scripted_account(&questions)));
+        let answers = scripted_account(&questions);
+        out.extend(preflight::zone_ids(&questions, &answers).1);
+        out.extend(preflight::findings(&questions, &answers));
     }
     out
 }

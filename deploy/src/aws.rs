@@ -251,6 +251,19 @@ impl Aws {
         aws_sdk_servicequotas::Client::new(&self.quick)
     }
 
+    /// Route 53 (a global service, signed for us-east-1).
+    pub fn route53(&self) -> aws_sdk_route53::Client {
+        let config = aws_sdk_route53::config::Builder::from(&self.quick).region(aws_config::Region::new("us-east-1"));
+        aws_sdk_route53::Client::from_conf(config.build())
+    }
+
+    /// SES (v2), in `region` (the account's SES status is per region).
+    pub fn sesv2(&self, region: &str) -> aws_sdk_sesv2::Client {
+        let config =
+            aws_sdk_sesv2::config::Builder::from(&self.quick).region(aws_config::Region::new(region.to_string()));
+        aws_sdk_sesv2::Client::from_conf(config.build())
+    }
+
     /// S3; by path (`endpoint/bucket/key`) on a custom endpoint.
     pub fn s3(&self) -> aws_sdk_s3::Client {
         let config = aws_sdk_s3::config::Builder::from(&self.config).force_path_style(self.custom_endpoint());
@@ -278,6 +291,8 @@ pub struct StackInfo {
     pub termination_protection: bool,
     /// Parameter values (`****` for NoEcho).
     pub parameters: BTreeMap<String, String>,
+    /// Outputs: key → (value, description).
+    pub outputs: BTreeMap<String, (String, Option<String>)>,
 }
 
 impl StackInfo {
@@ -318,6 +333,14 @@ pub async fn describe_stack(client: &Client, stack: &str) -> Result<Option<Stack
             .parameters()
             .iter()
             .filter_map(|p| Some((p.parameter_key()?.to_string(), p.parameter_value().unwrap_or("").to_string())))
+            .collect(),
+        outputs: found
+            .outputs()
+            .iter()
+            .filter_map(|o| {
+                let value = o.output_value()?.to_string();
+                Some((o.output_key()?.to_string(), (value, o.description().map(str::to_string))))
+            })
             .collect(),
     }))
 }

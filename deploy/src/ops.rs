@@ -506,6 +506,35 @@ pub async fn apply(
     Ok(outcome)
 }
 
+/// Print what the deployed stack outputs, as `terraform apply` does: one
+/// `Key = value` line each. An output of several lines (the DNS records a
+/// person must add, `SiteDnsRecords`) is printed under its description, one
+/// line each, so it can be copied into a zone file or a ticket.
+pub async fn print_outputs(client: &Client, stack: &str, console: &Console) -> Result<(), Error> {
+    let Some(info) = aws::describe_stack(client, stack).await? else { return Ok(()) };
+    if info.outputs.is_empty() {
+        return Ok(());
+    }
+    console.line("");
+    console.line("Outputs:");
+    let mut blocks = Vec::new();
+    for (key, (value, description)) in &info.outputs {
+        if value.contains('\n') {
+            blocks.push((key, value, description));
+        } else {
+            console.line(&format!("  {key} = {value}"));
+        }
+    }
+    for (key, value, description) in blocks {
+        console.line("");
+        console.line(&format!("{} ({key}):", description.as_deref().unwrap_or(key)));
+        for line in value.lines() {
+            console.line(&format!("  {line}"));
+        }
+    }
+    Ok(())
+}
+
 fn plan_default<'p>(plan: &'p Plan, key: &str) -> Option<&'p serde_json::Value> {
     plan.template.get("Parameters").and_then(|p| p.get(key)).and_then(|p| p.get("Default"))
 }

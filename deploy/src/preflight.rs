@@ -9,7 +9,9 @@
 
 use crate::aws::{Aws, Error};
 use aws_sdk_ec2::types::{Filter, LocationType};
-use mhac_compiler::preflight::{Answers, Certificate, Fact, Image, ImageRef, Questions, Quota, QuotaKey, QuotaUse};
+use mhac_compiler::preflight::{
+    Answers, Certificate, Fact, HostedZone, Image, ImageRef, Questions, Quota, QuotaKey, QuotaUse,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Who the credentials are (STS GetCallerIdentity).
@@ -44,6 +46,7 @@ pub fn count(questions: &Questions) -> usize {
         + questions.cache_node_types.len()
         + questions.images.len()
         + questions.quotas.len()
+        + usize::from(questions.mail.is_some())
 }
 
 /// Ask the account every question. `own` are the physical ids of what the
@@ -51,7 +54,7 @@ pub fn count(questions: &Questions) -> usize {
 /// count against the quotas, since the deployment keeps them.
 pub async fn answer(aws: &Aws, questions: &Questions, own: &BTreeSet<String>) -> Answers {
     let mut answers = Answers::new(aws.region());
-    let (certificates, shield, offerings, db_classes, cache_node_types, images, quotas) = tokio::join!(
+    let (certificates, shield, offerings, db_classes, cache_node_types, images, quotas, ses) = tokio::join!(
         certificates(aws, questions),
         shield(aws, questions),
         offerings(aws, questions),
@@ -59,6 +62,7 @@ pub async fn answer(aws: &Aws, questions: &Questions, own: &BTreeSet<String>) ->
         cache_node_types(aws, questions),
         images(aws, questions),
         quotas(aws, questions, own),
+        ses_production_access(aws, questions),
     );
     answers.certificates = certificates;
     answers.shield_subscription = shield;
@@ -67,7 +71,60 @@ pub async fn answer(aws: &Aws, questions: &Questions, own: &BTreeSet<String>) ->
     answers.cache_node_types = cache_node_types;
     answers.images = images;
     answers.quotas = quotas;
+    answers.ses_production_access = ses;
     answers
+}
+
+/// The hosted zones of exactly each name asked about (Route 53's
+/// ListHostedZonesByName lists zones in name order from the one given).
+/// Asked even when preflight is skipped: the template needs the ids.
+pub async fn hosted_zones(aws: &Aws, names: &[&str]) -> BTreeMap<String, Fact<Vec<HostedZone>>> {
+    let route53 = aws.route53();
+    let mut out = BTreeMap::new();
+    for name in names {
+        let wanted = format!("{}.", name.trim_end_matches('.').to_ascii_lowercase());
+        let mut zones = Vec::new();
+        let mut next: Option<(String, Option<String>)> = Some((wanted.clone(), None));
+        let fact = loop {
+            let Some((dns_name, zone_id)) = next.take() else { break Fact::Known(zones) };
+            let request = route53.list_hosted_zones_by_name().dns_name(dns_name).set_hosted_zone_id(zone_id);
+            match request.send().await {
+                Ok(output) => {
+                    let mut past = false;
+                    for zone in output.hosted_zones() {
+                        if zone.name().to_ascii_lowercase() != wanted {
+                            past = true;
+                            break;
+                        }
+                        zones.push(HostedZone {
+                            id: zone.id().trim_start_matches("/hostedzone/").to_string(),
+                            private: zone.config().is_some_and(|c| c.private_zone()),
+                        });
+                    }
+                    if !past && output.is_truncated() {
+                        next = output
+                            .next_dns_name()
+                            .map(|n| (n.to_string(), output.next_hosted_zone_id().map(str::to_string)));
+                    }
+                }
+                Err(error) => {
+                    break failed("route53:ListHostedZonesByName", Error::from_sdk("ListHostedZonesByName", error));
+                }
+            }
+        };
+        out.insert(name.to_string(), fact);
+    }
+    out
+}
+
+/// Whether SES may send to any address in the mail's region (GetAccount's
+/// ProductionAccessEnabled), when the site sends mail.
+async fn ses_production_access(aws: &Aws, questions: &Questions) -> Option<Fact<bool>> {
+    let mail = questions.mail.as_ref()?;
+    Some(match aws.sesv2(&mail.region).get_account().send().await {
+        Ok(output) => Fact::Known(output.production_access_enabled()),
+        Err(error) => failed("ses:GetAccount", Error::from_sdk("GetAccount", error)),
+    })
 }
 
 async fn certificates(aws: &Aws, questions: &Questions) -> BTreeMap<String, Fact<Option<Certificate>>> {

@@ -46,7 +46,11 @@ pub fn run(
             staging: ops::Staging { account: checked.account, bucket: deploy.staging_bucket.clone() },
             preflight: Some(checked.record),
         };
-        ops::apply(&clients, &prepared.desired, prepared.saved.as_ref(), &options, &mut console).await.map(Ok)
+        let outcome = ops::apply(&clients, &prepared.desired, prepared.saved.as_ref(), &options, &mut console).await?;
+        if matches!(outcome, ops::Outcome::Done | ops::Outcome::NoChanges) {
+            ops::print_outputs(&clients.cloudformation, &prepared.desired.stack, &console).await?;
+        }
+        Ok(Ok(outcome))
     });
     match result {
         Ok(Ok(Ok(outcome))) => exit_code(outcome),

@@ -110,7 +110,15 @@ fn desired(
         given.extend(params::parse_file(&text).map_err(|e| fail(&format!("{}: {e}", path.display())))?);
     }
     given.extend(params::parse_assignments(&params.param).map_err(|e| fail(&e))?);
-    let specs = param_specs(model, &template);
+    let mut specs = param_specs(model, &template);
+    // The ids of hosted zones given by name: looked up by `plan` and
+    // `apply`, or given with `--param SiteHostedZoneId=Z...`.
+    for part in &plan.parts {
+        if let mhac_compiler::plan::PartKind::HostedZoneLookup(_) = &part.kind {
+            let key = part.ident.cfn().to_string();
+            specs.push(ParamSpec { key: key.clone(), source_name: key, required: false });
+        }
+    }
     let resolved = params::resolve(&specs, &given);
     if !resolved.unknown.is_empty() {
         let declared: Vec<String> = specs.iter().map(|s| format!("`{}`", s.source_name)).collect();
@@ -224,6 +232,31 @@ pub async fn preflight(
     let Some((source, questions)) = &mut prepared.source else {
         return Ok(Checked { record: PreflightRecord::default(), account });
     };
+    // Hosted zones given by name, even when preflight is skipped: the
+    // template needs their ids.
+    let parameters = &mut prepared.desired.parameters;
+    questions.hosted_zones.retain(|zone| !parameters.contains_key(&zone.key));
+    if !questions.hosted_zones.is_empty() {
+        let names: Vec<&str> = questions.hosted_zones.iter().map(|zone| zone.name.as_str()).collect();
+        let mut answers = mhac_compiler::preflight::Answers::new(aws.region());
+        answers.hosted_zones = mhac_deploy::preflight::hosted_zones(aws, &names).await;
+        let (ids, errors) = mhac_compiler::preflight::zone_ids(questions, &answers);
+        if !errors.is_empty() {
+            source.compilation.diagnostics = errors;
+            report_to_stderr(source, message_format);
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: the deployment writes DNS records into a hosted zone it cannot find; nothing was changed."
+            );
+            return Err(EXIT_ERRORS);
+        }
+        for zone in &questions.hosted_zones {
+            if let Some(id) = ids.get(&zone.key) {
+                console.line(&format!("Hosted zone {}: {id} (`{}`).", zone.name, zone.key));
+            }
+        }
+        parameters.extend(ids);
+    }
     if skip {
         console.line("Preflight skipped (--skip-preflight): nothing is checked against the account.");
         return Ok(Checked { record: PreflightRecord { skipped: true, ..PreflightRecord::default() }, account });
