@@ -8,7 +8,7 @@
 //! stack model has no attributes: the parent's creation fails with an
 //! AttributeError, HTTP 500), and every cross-stack reference of a split
 //! deployment is one. The nested-stack deployments here run on moto with
-//! that one call added (tests/support/moto_nested.py); everything else,
+//! that one call added (tests/support/moto_gaps.py); everything else,
 //! the nested stacks' creation, their templates read back from S3, their
 //! parameters and outputs, is moto's.
 
@@ -190,7 +190,7 @@ fn a_large_template_goes_through_the_staging_bucket() {
 #[test]
 #[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn a_deployment_past_500_resources_is_nested_stacks() {
-    let moto = Moto::start_nested();
+    let moto = Moto::start_filled();
     let dir = tempfile::tempdir().expect("temp dir");
     let certificate = format!("certificate_arn={}", moto.certificate());
     // Sixty groups: 714 resources.
@@ -204,10 +204,7 @@ fn a_deployment_past_500_resources_is_nested_stacks() {
         &moto.query("cloudformation", "Action=ListStackResources&Version=2010-05-15&StackName=nested"),
         "LogicalResourceId",
     );
-    assert_eq!(
-        children,
-        ["NetworkStack", "SecurityStack", "DataStack", "EdgeStack", "ComputeStack", "ComputeStack2"]
-    );
+    assert_eq!(children, ["NetworkStack", "SecurityStack", "DataStack", "EdgeStack", "ComputeStack", "ComputeStack2"]);
     // Every resource is in a child: the parent's children hold them all.
     let ids = moto::xml_values(
         &moto.query("cloudformation", "Action=ListStackResources&Version=2010-05-15&StackName=nested"),
@@ -263,7 +260,7 @@ fn a_deployment_past_500_resources_is_nested_stacks() {
 #[test]
 #[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn the_benchmarks_thousand_groups_deploy() {
-    let moto = Moto::start_nested();
+    let moto = Moto::start_filled();
     let dir = tempfile::tempdir().expect("temp dir");
     let certificate = format!("certificate_arn={}", moto.certificate());
     let file = write(dir.path(), "bench.mha", &generated("bench", 1000));

@@ -40,11 +40,12 @@ impl Moto {
         Moto::spawn(Command::new(program), env)
     }
 
-    /// Start moto with the one gap nested stacks need filled
-    /// (tests/support/moto_nested.py: `Fn::GetAtt [Child, Outputs.X]`,
-    /// which moto 5.2 does not implement), with the Python that runs
+    /// Start moto with the gaps of its CloudFormation filled
+    /// (tests/support/moto_gaps.py: `Fn::GetAtt [Child, Outputs.X]` of a
+    /// nested stack; ACM certificates, SES identities and configuration sets
+    /// created through moto's own backends), with the Python that runs
     /// `moto_server`.
-    pub fn start_nested() -> Moto {
+    pub fn start_filled() -> Moto {
         let server = crate::support::require_tool("moto_server");
         let shebang = std::fs::read_to_string(&server).ok().and_then(|text| {
             let line = text.lines().next()?.strip_prefix("#!")?.trim().to_string();
@@ -53,7 +54,7 @@ impl Moto {
         let python = shebang.unwrap_or_else(|| "python3".to_string());
         let mut parts = python.split_whitespace();
         let mut command = Command::new(parts.next().unwrap_or("python3"));
-        command.args(parts).arg(crate::support::root().join("tests/support/moto_nested.py"));
+        command.args(parts).arg(crate::support::root().join("tests/support/moto_gaps.py"));
         Moto::spawn(command, &[("MOTO_ACM_VALIDATION_WAIT", "0")])
     }
 
@@ -113,6 +114,39 @@ impl Moto {
         self.send("POST", "/", &headers, body).expect("moto answers")
     }
 
+    /// A REST call to `service` (Route 53, SES v2); the body of the answer.
+    pub fn rest(&self, service: &str, method: &str, path: &str, body: &str) -> String {
+        let headers = format!("{}Content-Type: application/xml\r\n", Moto::auth(service));
+        self.send(method, path, &headers, body).expect("moto answers")
+    }
+
+    /// Create a Route 53 hosted zone; its id (without `/hostedzone/`).
+    pub fn hosted_zone(&self, name: &str, private: bool) -> String {
+        let body = format!(
+            "<CreateHostedZoneRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Name>{name}</Name><CallerReference>{name}-{private}</CallerReference><HostedZoneConfig><PrivateZone>{private}</PrivateZone></HostedZoneConfig></CreateHostedZoneRequest>"
+        );
+        let answer = self.rest("route53", "POST", "/2013-04-01/hostedzone", &body);
+        let id = xml_values(&answer, "Id").into_iter().find(|id| id.starts_with("/hostedzone/"));
+        id.expect("moto created the zone").trim_start_matches("/hostedzone/").to_string()
+    }
+
+    /// The records of a hosted zone as `NAME TYPE VALUE` lines (an alias
+    /// record's value is its target's DNS name).
+    pub fn zone_records(&self, id: &str) -> Vec<String> {
+        let answer = self.rest("route53", "GET", &format!("/2013-04-01/hostedzone/{id}/rrset"), "");
+        answer
+            .split("<ResourceRecordSet>")
+            .skip(1)
+            .map(|set| {
+                let name = xml_values(set, "Name").first().cloned().unwrap_or_default();
+                let kind = xml_values(set, "Type").first().cloned().unwrap_or_default();
+                let value =
+                    xml_values(set, "Value").first().cloned().or_else(|| xml_values(set, "DNSName").first().cloned());
+                format!("{name} {kind} {}", value.unwrap_or_default())
+            })
+            .collect()
+    }
+
     /// An AWS query-protocol call (`Action=...&Version=...`); the XML answer.
     pub fn query(&self, service: &str, form: &str) -> String {
         let headers = format!("{}Content-Type: application/x-www-form-urlencoded\r\n", Moto::auth(service));
@@ -135,8 +169,15 @@ impl Moto {
     /// Request an ACM certificate (the HTTPS listener needs one that exists)
     /// and return its ARN.
     pub fn certificate(&self) -> String {
-        let body =
-            self.json_call("acm", "CertificateManager.RequestCertificate", r#"{"DomainName":"moodle.example.edu"}"#);
+        self.certificate_in("us-east-1")
+    }
+
+    /// An ACM certificate for moodle.example.edu in `region`; its ARN.
+    pub fn certificate_in(&self, region: &str) -> String {
+        let headers = format!(
+            "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/acm/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: CertificateManager.RequestCertificate\r\n"
+        );
+        let body = self.send("POST", "/", &headers, r#"{"DomainName":"moodle.example.edu"}"#).expect("moto answers");
         let value: serde_json::Value = serde_json::from_str(&body).expect("a JSON answer");
         value["CertificateArn"].as_str().expect("a certificate ARN").to_string()
     }

@@ -1,14 +1,40 @@
-"""moto_server with one gap filled: `Fn::GetAtt [Child, Outputs.NAME]` on a
-nested stack (`AWS::CloudFormation::Stack`), which moto 5.2 does not
-implement (its Stack model has no `get_cfn_attribute`: the parent's
-creation fails with an AttributeError, HTTP 500). Everything else is moto's.
-The nested-stack deployment tests start this instead of `moto_server`;
-`python3 moto_nested.py -H 127.0.0.1 -p PORT` takes moto_server's arguments.
+"""moto_server with gaps in its CloudFormation filled, for the deployment
+tests that need them. moto 5.2 implements the ACM, Route 53 and SES APIs, but
+its CloudFormation does not create these resource types (it warns "not
+supported" and skips them, and then fails on a listener that refers to the
+certificate) nor resolve an output of a nested stack. This launcher adds
+CloudFormation models that create them through moto's own backends, as
+CloudFormation does on AWS; every API the tests then read back with is
+moto's:
+
+* `Fn::GetAtt [Child, Outputs.NAME]` on a nested stack
+  (`AWS::CloudFormation::Stack`; moto's Stack has no `get_cfn_attribute`).
+* The outputs of a stack made by a change set (moto keeps those of the
+  template the stack had before the change set, none for a new stack).
+* `AWS::CertificateManager::Certificate`: requested in moto's ACM. For each
+  `DomainValidationOptions` entry with a `HostedZoneId`, the validation
+  CNAME that ACM asks for is written into that Route 53 zone, as
+  CloudFormation does. (`MOTO_ACM_VALIDATION_WAIT` decides when moto calls
+  it issued.)
+* `AWS::SES::EmailIdentity`: created in moto's SES (v2), with its three Easy
+  DKIM tokens as `DkimDNSTokenName1..3` / `DkimDNSTokenValue1..3` (derived
+  from the domain, so a second deployment sees the same records).
+* `AWS::SES::ConfigurationSet` and `AWS::SES::ConfigurationSetEventDestination`:
+  created in moto's SES.
+
+`python3 moto_gaps.py -H 127.0.0.1 -p PORT` takes moto_server's arguments.
 """
+import hashlib
 import sys
 
-from moto.cloudformation.models import Stack
+from moto.acm.models import acm_backends
+from moto.cloudformation.models import ChangeSet, Stack
+from moto.core.common_models import CloudFormationModel
+from moto.route53.models import route53_backends
 from moto.server import main
+from moto.ses.models import ses_backends
+from moto.sesv2.models import sesv2_backends
+from moto.utilities.utils import get_partition
 
 
 def get_cfn_attribute(self, attribute_name):
@@ -21,6 +47,209 @@ def get_cfn_attribute(self, attribute_name):
 
 
 Stack.get_cfn_attribute = get_cfn_attribute
+
+moto_apply = ChangeSet.apply
+
+
+def apply(self):
+    """Apply the change set, then evaluate the new template's outputs."""
+    moto_apply(self)
+    self.stack.template = self.template
+    self.stack._parse_template()
+    self.stack.output_map = self.stack._create_output_map()
+
+
+ChangeSet.apply = apply
+
+
+def tags_of(properties):
+    return [{"Key": t["Key"], "Value": t["Value"]} for t in properties.get("Tags", [])]
+
+
+class Certificate(CloudFormationModel):
+    # moto files its models by the second part of their module's name.
+    __module__ = "moto.mhac_gaps"
+
+    def __init__(self, arn):
+        self.arn = arn
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::CertificateManager::Certificate"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return False
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json["Properties"]
+        acm = acm_backends[account_id][region_name]
+        arn = acm.request_certificate(
+            domain_name=properties["DomainName"],
+            idempotency_token=None,
+            subject_alt_names=properties.get("SubjectAlternativeNames") or [],
+            tags=tags_of(properties),
+        )
+        described = acm.describe_certificate(arn).describe()["Certificate"]
+        records = {o["DomainName"]: o["ResourceRecord"] for o in described.get("DomainValidationOptions", [])}
+        route53 = route53_backends[account_id][get_partition(region_name)]
+        for option in properties.get("DomainValidationOptions", []):
+            record = records.get(option["DomainName"])
+            if record is None or "HostedZoneId" not in option:
+                continue
+            zone = route53.get_hosted_zone(option["HostedZoneId"])
+            zone.add_rrset(
+                {
+                    "Name": record["Name"],
+                    "Type": record["Type"],
+                    "TTL": "300",
+                    "ResourceRecords": [record["Value"]],
+                }
+            )
+        return cls(arn)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        try:
+            acm_backends[account_id][region_name].delete_certificate(resource_name)
+        except Exception:  # already gone
+            pass
+
+
+class EmailIdentity(CloudFormationModel):
+    # moto files its models by the second part of their module's name.
+    __module__ = "moto.mhac_gaps"
+
+    def __init__(self, domain):
+        self.domain = domain
+
+    @property
+    def physical_resource_id(self):
+        return self.domain
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SES::EmailIdentity"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr.startswith("DkimDNSToken") and attr[-1] in "123"
+
+    def token(self, index):
+        return hashlib.sha256(f"{self.domain}/{index}".encode()).hexdigest()[:32]
+
+    def get_cfn_attribute(self, attribute_name):
+        index = attribute_name[-1]
+        if attribute_name.startswith("DkimDNSTokenName"):
+            return f"{self.token(index)}._domainkey.{self.domain}"
+        if attribute_name.startswith("DkimDNSTokenValue"):
+            return f"{self.token(index)}.dkim.amazonses.com"
+        raise NotImplementedError(attribute_name)
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json["Properties"]
+        domain = properties["EmailIdentity"]
+        configuration = (properties.get("ConfigurationSetAttributes") or {}).get("ConfigurationSetName")
+        sesv2_backends[account_id][region_name].create_email_identity(
+            email_identity=domain,
+            tags=tags_of(properties) or None,
+            dkim_signing_attributes=properties.get("DkimSigningAttributes") or None,
+            configuration_set_name=configuration,
+        )
+        return cls(domain)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        try:
+            sesv2_backends[account_id][region_name].delete_email_identity(resource_name)
+        except Exception:  # already gone
+            pass
+
+
+class ConfigurationSet(CloudFormationModel):
+    # moto files its models by the second part of their module's name.
+    __module__ = "moto.mhac_gaps"
+
+    def __init__(self, name):
+        self.name = name
+
+    @property
+    def physical_resource_id(self):
+        return self.name
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SES::ConfigurationSet"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return False
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json.get("Properties") or {}
+        name = properties.get("Name") or resource_name
+        ses_backends[account_id][region_name].create_configuration_set(name)
+        return cls(name)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        try:
+            ses_backends[account_id][region_name].delete_configuration_set(resource_name)
+        except Exception:  # already gone
+            pass
+
+
+class ConfigurationSetEventDestination(CloudFormationModel):
+    # moto files its models by the second part of their module's name.
+    __module__ = "moto.mhac_gaps"
+
+    def __init__(self, name):
+        self.name = name
+
+    @property
+    def physical_resource_id(self):
+        return self.name
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SES::ConfigurationSetEventDestination"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return False
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json["Properties"]
+        destination = dict(properties["EventDestination"])
+        ses_backends[account_id][region_name].create_configuration_set_event_destination(
+            properties["ConfigurationSetName"], destination
+        )
+        return cls(destination.get("Name", resource_name))
+
 
 if __name__ == "__main__":
     main(sys.argv[1:])
