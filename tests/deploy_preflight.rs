@@ -278,7 +278,9 @@ fn preflight_against_a_scripted_account() {
 #[test]
 #[cfg_attr(not(tool_moto), ignore = "needs moto_server on PATH: scripts/test installs moto[server]")]
 fn shield_advanced_needs_an_active_subscription() {
-    let moto = Moto::start();
+    let moto = Moto::start_filled();
+    // The example's site writes its records into this zone.
+    moto.hosted_zone("example.edu", false);
     let sha = "moodle_sha256=5a0b4a1b9c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f";
     // The scripted account says the subscription is inactive.
     let inactive = on("shield", "GetSubscriptionState", Response::json(r#"{"SubscriptionState":"INACTIVE"}"#));
