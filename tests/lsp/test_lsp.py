@@ -94,8 +94,8 @@ async def test_hover(session: Session):
     assert "tcp 80 (http) from security group `alb`" in group
     alb = await hover_at(client, text, "security_group alb", 16)
     assert "tcp 443 (https) from the internet (0.0.0.0/0)" in alb
-    param = await hover_at(client, text, "param.certificate_arn", 10)
-    assert "parameter `certificate_arn`** : `string`" in param
+    param = await hover_at(client, text, "param.moodle_sha256", 10)
+    assert "parameter `moodle_sha256`** : `string`" in param
     front = await hover_at(client, text, "alarm front", 7)
     assert "Outputs: DNS name" in front and "`unhealthy_hosts`" in front
     db = await hover_at(client, text, "database moodle_db", 10)
@@ -252,7 +252,7 @@ async def test_document_symbols(session: Session):
     symbols = await client.text_document_document_symbol_async(types.DocumentSymbolParams(text_document=doc()))
     assert symbols is not None
     names = [s.name for s in symbols]
-    assert names[:4] == ["moodle-prod", "certificate_arn", "main", "corporate"]
+    assert names[:4] == ["moodle-prod", "moodle_sha256", "main", "corporate"]
     network = symbols[2]
     assert isinstance(network, types.DocumentSymbol)
     assert [c.name for c in network.children or []] == ["public", "app", "data"]
