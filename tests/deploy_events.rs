@@ -49,6 +49,7 @@ fn script(stack: &str, final_status: Option<&str>) -> Script {
         )),
         final_status: final_status.map(str::to_string),
         existing: false,
+        notes: Vec::new(),
     }
 }
 
@@ -135,6 +136,7 @@ fn termination_protection_comes_off_only_after_confirmation() {
         failure: None,
         final_status: None,
         existing: true,
+        notes: Vec::new(),
     });
     let run = moto::Run(
         mhac(&fake.endpoint)
@@ -162,4 +164,34 @@ fn termination_protection_comes_off_only_after_confirmation() {
     let calls = fake.calls();
     let position = |action: &str| calls.iter().position(|c| c == action).unwrap_or(usize::MAX);
     assert!(position("UpdateTerminationProtection") < position("DeleteStack"), "{calls:?}");
+}
+
+#[test]
+fn a_certificate_waiting_for_dns_validation_prints_the_record_to_add() {
+    // What CloudFormation reports while ACM waits for the validation record
+    // of a domain whose DNS mhac does not write (`dns = external`).
+    let reason =
+        "Content of DNS Record is: {Name: _3f1c.moodle.example.edu.,Type: CNAME,Value: _9a2b.xyz.acm-validations.aws.}";
+    let fake = FakeCfn::start(Script {
+        stack: "named".into(),
+        resources: vec![("Vpc".into(), "AWS::EC2::VPC".into())],
+        failure: None,
+        final_status: Some("CREATE_COMPLETE".into()),
+        existing: false,
+        notes: vec![("SiteCertificate".into(), "AWS::CertificateManager::Certificate".into(), reason.into())],
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = draft(dir.path(), "named");
+    let run = moto::Run(mhac(&fake.endpoint).args(["apply", &plan]).output().expect("mhac runs"));
+    run.expect_code(0);
+    let out = run.stdout();
+    assert!(
+        out.contains(
+            "The certificate SiteCertificate waits for its DNS validation record. Add it to the domain's DNS; ACM checks every few minutes, and the stack goes on once it is issued:\n  _3f1c.moodle.example.edu. CNAME _9a2b.xyz.acm-validations.aws.\n"
+        ),
+        "{}",
+        run.all()
+    );
+    // Once, however often the watch reads the events.
+    assert_eq!(out.matches("waits for its DNS validation record").count(), 1, "{}", run.all());
 }

@@ -700,6 +700,29 @@ fn is_success(status: &str) -> bool {
     matches!(status, "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" | "DELETE_COMPLETE")
 }
 
+/// The DNS record a certificate waits for, from its event: CloudFormation
+/// reports it as `Content of DNS Record is: {Name: N,Type: CNAME,Value: V}`
+/// while ACM waits for DNS validation (external DNS). (name, type, value).
+pub fn validation_record(event: &Event) -> Option<(String, String, String)> {
+    if event.resource_type != "AWS::CertificateManager::Certificate" {
+        return None;
+    }
+    let content = event.reason.as_deref()?.split("Content of DNS Record is:").nth(1)?.trim();
+    let content = content.strip_prefix('{')?.split('}').next()?;
+    let (mut name, mut kind, mut value) = (None, None, None);
+    for field in content.split(',') {
+        let (key, text) = field.split_once(':')?;
+        let text = Some(text.trim().to_string()).filter(|t| !t.is_empty());
+        match key.trim() {
+            "Name" => name = text,
+            "Type" => kind = text,
+            "Value" => value = text,
+            _ => {}
+        }
+    }
+    Some((name?, kind?, value?))
+}
+
 fn event_line(event: &Event, origins: &BTreeMap<String, Origin>) -> String {
     let mut line = format!("{:<24} {:<28} {}", event.time, event.status, event.logical_id);
     if !event.is_stack() {
@@ -794,6 +817,7 @@ async fn watch(
     let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
     let mut seen: Vec<Event> = Vec::new();
     let mut finished: BTreeSet<String> = BTreeSet::new();
+    let mut awaiting: BTreeSet<String> = BTreeSet::new();
     loop {
         let events = aws::events_since(client, stack_id, since.as_deref(), 1000).await?;
         if !events.is_empty() {
@@ -806,6 +830,19 @@ async fn watch(
             }
             let failed = event.status.ends_with("_FAILED");
             console.event(finished.len().min(total), &event_line(&event, origins), failed);
+            if let Some((name, kind, value)) = validation_record(&event)
+                && awaiting.insert(event.logical_id.clone())
+            {
+                // Printed even under the live display: a person must act.
+                console.event(
+                    finished.len().min(total),
+                    &format!(
+                        "The certificate {} waits for its DNS validation record. Add it to the domain's DNS; ACM checks every few minutes, and the stack goes on once it is issued:\n  {name} {kind} {value}",
+                        event.logical_id
+                    ),
+                    true,
+                );
+            }
             seen.push(event);
         }
         let info = aws::describe_stack(client, stack_id).await?;
@@ -895,6 +932,38 @@ mod tests {
     use super::*;
     use crate::plan::Desired;
     use serde_json::json;
+
+    #[test]
+    fn a_certificate_event_names_the_record_to_add() {
+        let event = |ty: &str, reason: &str| Event {
+            id: "e".into(),
+            logical_id: "SiteCertificate".into(),
+            resource_type: ty.into(),
+            physical_id: None,
+            stack_name: "s".into(),
+            status: "CREATE_IN_PROGRESS".into(),
+            reason: Some(reason.into()),
+            time: String::new(),
+        };
+        let reason =
+            "Content of DNS Record is: {Name: _3f.moodle.example.edu.,Type: CNAME,Value: _9a.xyz.acm-validations.aws.}";
+        assert_eq!(
+            validation_record(&event("AWS::CertificateManager::Certificate", reason)),
+            Some(("_3f.moodle.example.edu.".into(), "CNAME".into(), "_9a.xyz.acm-validations.aws.".into()))
+        );
+        assert_eq!(validation_record(&event("AWS::EC2::VPC", reason)), None);
+        assert_eq!(
+            validation_record(&event("AWS::CertificateManager::Certificate", "Resource creation Initiated")),
+            None
+        );
+        assert_eq!(
+            validation_record(&event(
+                "AWS::CertificateManager::Certificate",
+                "Content of DNS Record is: {Name: ,Type: CNAME}"
+            )),
+            None
+        );
+    }
 
     fn plan(old: Option<&serde_json::Value>, new: serde_json::Value) -> Plan {
         let desired = Desired {

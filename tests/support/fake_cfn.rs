@@ -19,6 +19,10 @@ pub struct Script {
     pub resources: Vec<(String, String)>,
     /// The resource that fails, and why; `None`: nothing fails.
     pub failure: Option<(String, String, String)>,
+    /// Events in progress with a reason (logical ID, type, reason): what
+    /// the service reports while a resource waits (a certificate's DNS
+    /// record).
+    pub notes: Vec<(String, String, String)>,
     /// The final status, reached on the third DescribeStacks after the
     /// change set is executed; `None`: the creation never ends.
     pub final_status: Option<String>,
@@ -209,6 +213,9 @@ fn respond(action: &str, body: &str, script: &Script, state: &Mutex<State>) -> (
                 events.push(event(script, 1, &script.stack, stack, "CREATE_IN_PROGRESS", Some("User Initiated")));
                 for (i, (id, ty)) in script.resources.iter().enumerate() {
                     events.push(event(script, 10 + i, id, ty, "CREATE_IN_PROGRESS", None));
+                }
+                for (i, (id, ty, reason)) in script.notes.iter().enumerate() {
+                    events.push(event(script, 50 + i, id, ty, "CREATE_IN_PROGRESS", Some(reason)));
                 }
                 if let Some((id, ty, reason)) = &script.failure {
                     for (i, (other, other_ty)) in script.resources.iter().enumerate() {
