@@ -361,6 +361,8 @@ pub enum PartKind {
 
 impl PartKind {
     /// Whether the part holds data: replacing or removing it loses it.
+    /// Every kind answers for itself (no wildcard: a new kind must say).
+    #[deny(clippy::wildcard_enum_match_arm)]
     pub fn is_stateful(&self) -> bool {
         match self {
             PartKind::DbInstance(_) | PartKind::FileSystem(_) | PartKind::Cache(_) | PartKind::Bucket(_) => true,
