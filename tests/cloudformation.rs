@@ -192,3 +192,25 @@ fn checkov_fails_no_check_on_any_example() {
         assert_eq!(skipped, expected_skips(&example), "{example}: skipped checks");
     }
 }
+
+/// `apply`'s stateful guard works on resource types (it also judges saved
+/// plans and deployed stacks it did not compile): its list holds the type
+/// of every part the plan says holds data, in every example.
+#[test]
+fn the_stateful_guard_knows_every_stateful_part() {
+    let mut seen = BTreeSet::new();
+    for example in support::examples() {
+        let text = std::fs::read_to_string(&example).expect("example is readable");
+        let compilation = mhac_compiler::compile(&text);
+        let plan = compilation.plan().unwrap_or_else(|| panic!("{} has errors", example.display()));
+        for part in &plan.parts {
+            let ty = mhac_backends::cloudformation::stateful_type(&part.kind);
+            assert_eq!(ty.is_some(), part.kind.is_stateful(), "{:?}", part.kind);
+            if let Some(ty) = ty {
+                assert!(mhac_deploy::stateful::is_stateful(ty), "{ty} holds data, and apply's guard does not know it");
+                seen.insert(ty);
+            }
+        }
+    }
+    assert!(seen.len() >= 4, "the examples hold a database, a cache, a file system and a bucket: {seen:?}");
+}
