@@ -339,8 +339,6 @@ pub struct Answers {
     pub images: BTreeMap<ImageRef, Fact<Option<Image>>>,
     /// Quota (and zone) → its use.
     pub quotas: BTreeMap<QuotaKey, Fact<QuotaUse>>,
-    /// Zone name → the hosted zones of exactly that name.
-    pub hosted_zones: BTreeMap<String, Fact<Vec<HostedZone>>>,
     /// Whether SES in the mail's region has production access (asked only
     /// when the site sends mail).
     pub ses_production_access: Option<Fact<bool>>,
@@ -358,7 +356,6 @@ impl Answers {
             cache_node_types: BTreeMap::new(),
             images: BTreeMap::new(),
             quotas: BTreeMap::new(),
-            hosted_zones: BTreeMap::new(),
             ses_production_access: None,
         }
     }
@@ -744,7 +741,10 @@ pub fn findings(questions: &Questions, answers: &Answers) -> Vec<Diagnostic> {
 /// an error (MHA816) for each that is not exactly one public zone of the
 /// account. A zone the deployment cannot find stops it even when preflight
 /// is skipped: the template needs the id.
-pub fn zone_ids(questions: &Questions, answers: &Answers) -> (BTreeMap<String, String>, Vec<Diagnostic>) {
+pub fn zone_ids(
+    questions: &Questions,
+    zones: &BTreeMap<String, Fact<Vec<HostedZone>>>,
+) -> (BTreeMap<String, String>, Vec<Diagnostic>) {
     let mut ids = BTreeMap::new();
     let mut out = Vec::new();
     for question in &questions.hosted_zones {
@@ -753,7 +753,7 @@ pub fn zone_ids(questions: &Questions, answers: &Answers) -> (BTreeMap<String, S
         let error = |message: String, label: &str, help: String| {
             Diagnostic::new(Code::HostedZoneNotFound, message).primary(question.span, label.to_string()).help(help)
         };
-        match answers.hosted_zones.get(name) {
+        match zones.get(name) {
             Some(Fact::Known(zones)) => {
                 let public: Vec<&HostedZone> = zones.iter().filter(|z| !z.private).collect();
                 match public.as_slice() {
@@ -1021,17 +1021,17 @@ mod tests {
             ..Questions::default()
         };
         let zone = |id: &str, private| HostedZone { id: id.to_string(), private };
-        let mut answers = Answers::new("us-east-1");
-        for (name, fact) in [
+        let zones: BTreeMap<String, Fact<Vec<HostedZone>>> = [
             ("one.example", Fact::Known(vec![zone("Z1", false), zone("ZP", true)])),
             ("private.example", Fact::Known(vec![zone("ZP", true)])),
             ("two.example", Fact::Known(vec![zone("ZA", false), zone("ZB", false)])),
             ("none.example", Fact::Known(Vec::new())),
             ("denied.example", Fact::Forbidden("route53:ListHostedZonesByName".to_string())),
-        ] {
-            answers.hosted_zones.insert(name.to_string(), fact);
-        }
-        let (ids, errors) = zone_ids(&questions, &answers);
+        ]
+        .into_iter()
+        .map(|(name, fact)| (name.to_string(), fact))
+        .collect();
+        let (ids, errors) = zone_ids(&questions, &zones);
         assert_eq!(ids, BTreeMap::from([("Zone11".to_string(), "Z1".to_string())]));
         let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages.len(), 4, "{messages:?}");

@@ -81,8 +81,9 @@ fn is_preflight_code(code: Code) -> bool {
 ///   exist, AMIs starting `ami-0a` are arm64 and the others x86_64;
 /// * five NAT gateways are in use in us-east-1c (the quota is five per
 ///   zone) and one VPC; every other quota is unused;
-/// * its hosted zones: `example.edu` (public, `Z0EXAMPLEEDU`), `campus.example`
-///   (private), `twice.example` (public, twice); no other;
+/// * its hosted zones (answered by [`scripted_zones`]): `example.edu`
+///   (public, `Z0EXAMPLEEDU`), `campus.example` (private), `twice.example`
+///   (public, twice); no other;
 /// * SES has not granted it production access (it is in the sandbox).
 fn scripted_account(questions: &Questions) -> Answers {
     let mut answers = Answers::new("us-east-1");
@@ -144,6 +145,16 @@ fn scripted_account(questions: &Questions) -> Answers {
             .quotas
             .insert(key.clone(), Fact::Known(QuotaUse { limit: key.quota.default_limit(), assumed: false, used }));
     }
+    if questions.mail.is_some() {
+        answers.ses_production_access = Some(Fact::Known(false));
+    }
+    answers
+}
+
+/// The scripted account's hosted zones (listed at [`scripted_account`]), by the
+/// names asked about.
+fn scripted_zones(questions: &Questions) -> BTreeMap<String, Fact<Vec<HostedZone>>> {
+    let mut out = BTreeMap::new();
     for question in &questions.hosted_zones {
         let zone = |id: &str, private| HostedZone { id: id.to_string(), private };
         let zones = match question.name.as_str() {
@@ -152,12 +163,9 @@ fn scripted_account(questions: &Questions) -> Answers {
             "twice.example" => vec![zone("Z0TWICE1", false), zone("Z0TWICE2", false)],
             _ => Vec::new(),
         };
-        answers.hosted_zones.insert(question.name.clone(), Fact::Known(zones));
+        out.insert(question.name.clone(), Fact::Known(zones));
     }
-    if questions.mail.is_some() {
-        answers.ses_production_access = Some(Fact::Known(false));
-    }
-    answers
+    out
 }
 
 /// The deployment-time diagnostics of a compilation: missing parameter
@@ -167,9 +175,8 @@ fn deployment_diagnostics(compilation: &mhac_compiler::Compilation) -> Vec<Diagn
     let mut out = mhac_compiler::params::missing_values(compilation.model(), |_| false);
     if let (Some(model), Some(plan)) = (compilation.checked(), compilation.plan()) {
         let questions = preflight::questions(model, plan, &compilation.file, &BTreeMap::new());
-        let answers = scripted_account(&questions);
-        out.extend(preflight::zone_ids(&questions, &answers).1);
-        out.extend(preflight::findings(&questions, &answers));
+        out.extend(preflight::zone_ids(&questions, &scripted_zones(&questions)).1);
+        out.extend(preflight::findings(&questions, &scripted_account(&questions)));
     }
     out
 }

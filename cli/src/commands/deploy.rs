@@ -238,9 +238,8 @@ pub async fn preflight(
     questions.hosted_zones.retain(|zone| !parameters.contains_key(&zone.key));
     if !questions.hosted_zones.is_empty() {
         let names: Vec<&str> = questions.hosted_zones.iter().map(|zone| zone.name.as_str()).collect();
-        let mut answers = mhac_compiler::preflight::Answers::new(aws.region());
-        answers.hosted_zones = mhac_deploy::preflight::hosted_zones(aws, &names).await;
-        let (ids, errors) = mhac_compiler::preflight::zone_ids(questions, &answers);
+        let zones = mhac_deploy::preflight::hosted_zones(aws, &names).await;
+        let (ids, errors) = mhac_compiler::preflight::zone_ids(questions, &zones);
         if !errors.is_empty() {
             source.compilation.diagnostics = errors;
             report_to_stderr(source, message_format);
