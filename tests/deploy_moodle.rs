@@ -12,9 +12,7 @@ use moto::{Moto, xml_values};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-/// The site's code archive SHA-256 (`param moodle_sha256`): any 64 hex
-/// digits do, nothing downloads the archive here.
-const SHA: &str = "moodle_sha256=5a0b4a1b9c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f";
+use support::MOODLE_SHA256 as SHA;
 
 /// `examples/moodle.mha` as the emulator can deploy it. moto's
 /// CloudFormation has no ACM certificate and no SES identity (it answers

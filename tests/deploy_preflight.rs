@@ -14,11 +14,7 @@ mod support;
 use moto::{Moto, write};
 use scripted::{Request, Response, Rule, Scripted, on};
 use serde_json::Value;
-
-/// Rendered diagnostics with their wrapped lines joined again.
-fn flat(text: &str) -> String {
-    text.replace("\n  │ ", " ").split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
-}
+use support::{MOODLE_SHA256, flat};
 
 /// A small deployment: a network with NAT gateways, an app server group
 /// behind a load balancer, a database and a cache.
@@ -281,17 +277,20 @@ fn shield_advanced_needs_an_active_subscription() {
     let moto = Moto::start_filled();
     // The example's site writes its records into this zone.
     moto.hosted_zone("example.edu", false);
-    let sha = "moodle_sha256=5a0b4a1b9c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f";
-    // The scripted account says the subscription is inactive.
-    let inactive = on("shield", "GetSubscriptionState", Response::json(r#"{"SubscriptionState":"INACTIVE"}"#));
-    let scripted = Scripted::start(Some(&moto.endpoint), vec![inactive]);
-    let run = moto::Run(
-        moto.mhac()
-            .env("AWS_ENDPOINT_URL", &scripted.endpoint)
-            .args(["plan", "examples/moodle.mha", "--param", sha])
-            .output()
-            .expect("mhac runs"),
-    );
+    // `mhac plan` of the example with the scripted account saying the
+    // subscription is in `state`.
+    let plan = |state: &str| {
+        let answer = Response::json(&format!(r#"{{"SubscriptionState":"{state}"}}"#));
+        let scripted = Scripted::start(Some(&moto.endpoint), vec![on("shield", "GetSubscriptionState", answer)]);
+        moto::Run(
+            moto.mhac()
+                .env("AWS_ENDPOINT_URL", &scripted.endpoint)
+                .args(["plan", "examples/moodle.mha", "--param", MOODLE_SHA256])
+                .output()
+                .expect("mhac runs"),
+        )
+    };
+    let run = plan("INACTIVE");
     run.expect_code(1);
     assert!(run.stderr().contains("MHA806"), "{}", run.all());
     assert!(
@@ -301,15 +300,7 @@ fn shield_advanced_needs_an_active_subscription() {
         run.all()
     );
     // An active one clears it.
-    let active = on("shield", "GetSubscriptionState", Response::json(r#"{"SubscriptionState":"ACTIVE"}"#));
-    let scripted = Scripted::start(Some(&moto.endpoint), vec![active]);
-    let run = moto::Run(
-        moto.mhac()
-            .env("AWS_ENDPOINT_URL", &scripted.endpoint)
-            .args(["plan", "examples/moodle.mha", "--param", sha])
-            .output()
-            .expect("mhac runs"),
-    );
+    let run = plan("ACTIVE");
     run.expect_code(0);
     assert!(!run.stderr().contains("MHA806"), "{}", run.all());
 }

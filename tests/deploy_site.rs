@@ -14,15 +14,7 @@ mod support;
 
 use moto::{Moto, Run};
 use scripted::{Response, Scripted, on};
-
-/// The site's code archive SHA-256 (`param moodle_sha256`): any 64 hex
-/// digits do, nothing downloads the archive here.
-const SHA: &str = "moodle_sha256=5a0b4a1b9c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f";
-
-/// Rendered diagnostics with their wrapped lines joined again.
-fn flat(text: &str) -> String {
-    text.replace("\n  │ ", " ").split_whitespace().collect::<Vec<_>>().join(" ")
-}
+use support::{MOODLE_SHA256 as SHA, flat};
 
 /// The 1-based line of `examples/moodle.mha` that starts with `start`.
 fn example_line(start: &str) -> usize {

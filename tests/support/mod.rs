@@ -4,6 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// `--param` for the example sites' code archive SHA-256
+/// (`param moodle_sha256`): any 64 hex digits do where nothing downloads the
+/// archive.
+pub const MOODLE_SHA256: &str = "moodle_sha256=5a0b4a1b9c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f";
+
+/// Rendered diagnostics with their wrapped lines joined again.
+pub fn flat(text: &str) -> String {
+    text.replace("\n  │ ", " ").split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -102,8 +102,13 @@ impl Moto {
     /// An unsigned `Authorization` header whose credential scope routes a
     /// request to `service` (moto does not check signatures).
     fn auth(service: &str) -> String {
+        Moto::auth_in(service, "us-east-1")
+    }
+
+    /// The same, for a call to `service` in `region`.
+    fn auth_in(service: &str, region: &str) -> String {
         format!(
-            "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n"
+            "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n"
         )
     }
 
@@ -175,7 +180,8 @@ impl Moto {
     /// An ACM certificate for moodle.example.edu in `region`; its ARN.
     pub fn certificate_in(&self, region: &str) -> String {
         let headers = format!(
-            "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/acm/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: CertificateManager.RequestCertificate\r\n"
+            "{}Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: CertificateManager.RequestCertificate\r\n",
+            Moto::auth_in("acm", region)
         );
         let body = self.send("POST", "/", &headers, r#"{"DomainName":"moodle.example.edu"}"#).expect("moto answers");
         let value: serde_json::Value = serde_json::from_str(&body).expect("a JSON answer");

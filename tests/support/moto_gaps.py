@@ -66,28 +66,42 @@ def tags_of(properties):
     return [{"Key": t["Key"], "Value": t["Value"]} for t in properties.get("Tags", [])]
 
 
-class Certificate(CloudFormationModel):
-    # moto files its models by the second part of their module's name.
-    __module__ = "moto.mhac_gaps"
+def deleted(delete, name):
+    """Delete through moto's backend; what is already gone stays gone."""
+    try:
+        delete(name)
+    except Exception:
+        pass
 
-    def __init__(self, arn):
-        self.arn = arn
+
+class Physical:
+    """What the models share: a physical id given at creation, no name
+    property, no attributes unless a model says otherwise. A mixin, not a
+    base class: moto lists the direct subclasses of CloudFormationModel."""
+
+    def __init__(self, physical_id):
+        self.physical_id = physical_id
 
     @property
     def physical_resource_id(self):
-        return self.arn
+        return self.physical_id
 
     @staticmethod
     def cloudformation_name_type():
         return ""
 
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::CertificateManager::Certificate"
-
     @classmethod
     def has_cfn_attr(cls, attr):
         return False
+
+
+class Certificate(Physical, CloudFormationModel):
+    # moto files its models by the second part of their module's name.
+    __module__ = "moto.mhac_gaps"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::CertificateManager::Certificate"
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -119,26 +133,11 @@ class Certificate(CloudFormationModel):
 
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
-        try:
-            acm_backends[account_id][region_name].delete_certificate(resource_name)
-        except Exception:  # already gone
-            pass
+        deleted(acm_backends[account_id][region_name].delete_certificate, resource_name)
 
 
-class EmailIdentity(CloudFormationModel):
-    # moto files its models by the second part of their module's name.
+class EmailIdentity(Physical, CloudFormationModel):
     __module__ = "moto.mhac_gaps"
-
-    def __init__(self, domain):
-        self.domain = domain
-
-    @property
-    def physical_resource_id(self):
-        return self.domain
-
-    @staticmethod
-    def cloudformation_name_type():
-        return ""
 
     @staticmethod
     def cloudformation_type():
@@ -149,12 +148,12 @@ class EmailIdentity(CloudFormationModel):
         return attr.startswith("DkimDNSToken") and attr[-1] in "123"
 
     def token(self, index):
-        return hashlib.sha256(f"{self.domain}/{index}".encode()).hexdigest()[:32]
+        return hashlib.sha256(f"{self.physical_id}/{index}".encode()).hexdigest()[:32]
 
     def get_cfn_attribute(self, attribute_name):
         index = attribute_name[-1]
         if attribute_name.startswith("DkimDNSTokenName"):
-            return f"{self.token(index)}._domainkey.{self.domain}"
+            return f"{self.token(index)}._domainkey.{self.physical_id}"
         if attribute_name.startswith("DkimDNSTokenValue"):
             return f"{self.token(index)}.dkim.amazonses.com"
         raise NotImplementedError(attribute_name)
@@ -174,22 +173,11 @@ class EmailIdentity(CloudFormationModel):
 
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
-        try:
-            sesv2_backends[account_id][region_name].delete_email_identity(resource_name)
-        except Exception:  # already gone
-            pass
+        deleted(sesv2_backends[account_id][region_name].delete_email_identity, resource_name)
 
 
-class ConfigurationSet(CloudFormationModel):
-    # moto files its models by the second part of their module's name.
+class ConfigurationSet(Physical, CloudFormationModel):
     __module__ = "moto.mhac_gaps"
-
-    def __init__(self, name):
-        self.name = name
-
-    @property
-    def physical_resource_id(self):
-        return self.name
 
     @staticmethod
     def cloudformation_name_type():
@@ -200,10 +188,6 @@ class ConfigurationSet(CloudFormationModel):
         return "AWS::SES::ConfigurationSet"
 
     @classmethod
-    def has_cfn_attr(cls, attr):
-        return False
-
-    @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         properties = cloudformation_json.get("Properties") or {}
         name = properties.get("Name") or resource_name
@@ -212,34 +196,15 @@ class ConfigurationSet(CloudFormationModel):
 
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
-        try:
-            ses_backends[account_id][region_name].delete_configuration_set(resource_name)
-        except Exception:  # already gone
-            pass
+        deleted(ses_backends[account_id][region_name].delete_configuration_set, resource_name)
 
 
-class ConfigurationSetEventDestination(CloudFormationModel):
-    # moto files its models by the second part of their module's name.
+class ConfigurationSetEventDestination(Physical, CloudFormationModel):
     __module__ = "moto.mhac_gaps"
-
-    def __init__(self, name):
-        self.name = name
-
-    @property
-    def physical_resource_id(self):
-        return self.name
-
-    @staticmethod
-    def cloudformation_name_type():
-        return ""
 
     @staticmethod
     def cloudformation_type():
         return "AWS::SES::ConfigurationSetEventDestination"
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return False
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
